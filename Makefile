@@ -1,0 +1,163 @@
+# hv: a VT-x/EPT hypervisor built on a hierarchical memory API.
+#
+#   make            build build/hv.efi (the UEFI application)
+#   make run        boot hv.efi with the demo guest in the best harness here
+#   make check      every test: host units under ASan/UBSan, fuzz smoke runs,
+#                   the QEMU/OVMF boot, the Bochs VT-x runs; ends with
+#                   "check: N passed, M failed"
+#   make bench      benchmarks, one line per figure with a same-run ratio
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 300)
+#   make host-lib   build/host/libhvcore.a for outside test programs
+#
+# Source files are found by directory, so adding a file needs no edit here:
+#   core (host-buildable): memory/ ept/ devices/ hv/x86/ hv/lib/
+#   hv.efi only:           boot/*.c boot/*.asm hv/*.c hv/*.asm hv/efi/*.c
+#   tests:                 tests/unit/test_*.c, tests/bench/bench_*.c,
+#                          tests/fuzz/fuzz_*.c, tests/e2e/*.sh
+
+B := build
+CC ?= cc
+HOST_CC := gcc
+FUZZ_CC := clang
+FUZZ_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 20
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+COMMON := -std=gnu11 -I. $(WARN)
+
+# ---------------------------------------------------------------- core sources
+CORE_DIRS := memory ept devices hv/x86 hv/lib
+# hv/lib/libc.c supplies memcpy & co. inside hv.efi; the host uses libc's.
+EFI_ONLY_LIB := hv/lib/libc.c
+CORE_SRCS := $(filter-out $(EFI_ONLY_LIB),$(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS)))))
+HOST_PLAT_SRCS := hv/host/platform_host.c
+HDRS := $(wildcard */*.h */*/*.h)
+
+# ---------------------------------------------------------------- host builds
+# build/host:  -O2, what benchmarks and outside programs link (make host-lib)
+# build/san:   -O1 with ASan+UBSan, what the unit tests link
+HOST_CFLAGS := $(COMMON) -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS := $(COMMON) -O1 -g $(SAN_FLAGS)
+FUZZ_CFLAGS := $(COMMON) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+HOST_OBJS := $(patsubst %.c,$(B)/host/%.o,$(CORE_SRCS) $(HOST_PLAT_SRCS))
+SAN_OBJS := $(patsubst %.c,$(B)/san/%.o,$(CORE_SRCS) $(HOST_PLAT_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(B)/fuzzcore/%.o,$(CORE_SRCS) $(HOST_PLAT_SRCS))
+
+$(B)/host/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/san/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(SAN_CFLAGS) -c $< -o $@
+
+$(B)/fuzzcore/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(B)/host/libhvcore.a: $(HOST_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/san/libhvcore.a: $(SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzzcore/libhvcore.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+host-lib: $(B)/host/libhvcore.a
+
+# Extra link flags for a test, benchmark or fuzzer, by its file name:
+# LIBS_test_foo := -lbar
+LIBS_test_decode_oracle := -lZydis -lcapstone
+LIBS_bench_decode := -lZydis
+
+# ---------------------------------------------------------------- unit tests
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/san/tests/%,$(UNIT_SRCS))
+
+$(B)/san/tests/%: tests/unit/%.c $(B)/san/libhvcore.a $(HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(SAN_CFLAGS) $< $(B)/san/libhvcore.a $(LIBS_$*) -o $@
+
+# ---------------------------------------------------------------- benchmarks
+BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/host/bench/%,$(BENCH_SRCS))
+
+$(B)/host/bench/%: tests/bench/%.c $(B)/host/libhvcore.a $(HDRS) $(wildcard tests/bench/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(B)/host/libhvcore.a $(LIBS_$*) -o $@
+
+# ---------------------------------------------------------------- fuzzers
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzzcore/libhvcore.a $(HDRS) $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(B)/fuzzcore/libhvcore.a $(LIBS_$*) -o $@
+
+# ---------------------------------------------------------------- hv.efi
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CFLAGS := $(COMMON) -O2 -g -ffreestanding -fno-stack-protector -fno-stack-check \
+	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only -maccumulate-outgoing-args \
+	-fno-builtin-printf -DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64
+# GNU-EFI's own headers are not warning-clean under our strictest flags.
+EFI_HDR_CFLAGS := -Wno-strict-prototypes -Wno-missing-prototypes
+
+EFI_C_SRCS := $(sort $(wildcard boot/*.c hv/*.c hv/efi/*.c)) $(CORE_SRCS) $(EFI_ONLY_LIB)
+EFI_ASM_SRCS := $(sort $(wildcard boot/*.asm hv/*.asm))
+EFI_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(EFI_C_SRCS)) \
+	$(patsubst %.asm,$(B)/efi/%.asm.o,$(EFI_ASM_SRCS))
+
+$(B)/efi/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(EFI_CFLAGS) $(EFI_HDR_CFLAGS) -c $< -o $@
+
+$(B)/efi/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	nasm -f elf64 -g $< -o $@
+
+$(B)/hv.so: $(EFI_OBJS)
+	ld -nostdlib -znocombreloc -shared -Bsymbolic -L$(EFI_LIB) \
+		-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o \
+		$(EFI_OBJS) -o $@ -lefi -lgnuefi
+
+$(B)/hv.efi: $(B)/hv.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 $< $@
+
+all: $(B)/hv.efi
+
+# ---------------------------------------------------------------- entry points
+deps:
+	@tools/deps
+
+check: deps
+	@$(MAKE) --no-print-directory check-build
+	@tests/run-check
+
+check-build: $(UNIT_BINS) $(FUZZ_BINS) $(B)/hv.efi
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@tests/run-bench $(BENCH_BINS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+run: deps
+	@$(MAKE) --no-print-directory $(B)/hv.efi
+	@tools/run-best
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps check check-build bench fuzz run clean host-lib
+.DEFAULT_GOAL := all
+.SECONDARY:

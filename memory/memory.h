@@ -1,0 +1,345 @@
+/*
+ * The memory API: a guest's physical address space as a tree of regions.
+ *
+ * A MemoryRegion is a range of guest-physical space with a meaning: RAM,
+ * ROM, device registers (ops), a window onto another region (alias), or a
+ * container that arranges subregions at offsets and priorities.  An
+ * AddressSpace has a root region; committing a transaction flattens the
+ * tree into a FlatView (sorted, disjoint ranges) and tells the listeners
+ * (the EPT, for one) what changed.  docs/memory.md explains the model with
+ * a worked example.
+ *
+ * Names and meanings follow QEMU's memory API.  Differences worth knowing:
+ *  - misuse returns an error code (MR_E*) and logs why, instead of asserting,
+ *    and a rejected call leaves the tree exactly as it was;
+ *  - sizes are uint64_t; MR_SIZE_2_64 (UINT64_MAX) means the whole 2^64 range;
+ *  - equal priorities: the subregion added later wins.
+ *
+ * Not thread-safe: the hypervisor's single control thread owns the tree.
+ */
+#ifndef MEMORY_MEMORY_H
+#define MEMORY_MEMORY_H
+
+#include "hv/base.h"
+
+typedef uint64_t hwaddr;
+typedef unsigned __int128 msize_t; /* sizes up to and including 2^64 */
+
+/* As a size argument: the whole 64-bit space (2^64 bytes). */
+#define MR_SIZE_2_64 UINT64_MAX
+
+#define MEMORY_PAGE_SIZE 4096u
+#define MEMORY_PAGE_SHIFT 12
+
+/* Error codes: every call that can be refused returns one of these. */
+enum {
+    MR_OK = 0,
+    MR_EINVAL = -1,   /* bad argument: zero/overflowing size, NULL, ... */
+    MR_EBUSY = -2,    /* region in use: has a parent, is a root or target */
+    MR_ENOMEM = -3,   /* the platform allocator said no */
+    MR_ELOOP = -4,    /* the change would make an alias/containment cycle */
+    MR_EOVERLAP = -5, /* two non-overlapping siblings would overlap */
+    MR_ENOENT = -6,   /* not a subregion of that parent */
+    MR_ETYPE = -7,    /* operation does not apply to this kind of region */
+};
+const char *memory_strerror(int err);
+
+/* Result of one access through the dispatch path. */
+typedef enum {
+    MEMTX_OK = 0,
+    MEMTX_ERROR = 1,        /* the region refused the access (size, alignment) */
+    MEMTX_DECODE_ERROR = 2, /* nothing there: unassigned address */
+} MemTxResult;
+
+enum device_endian {
+    DEVICE_NATIVE_ENDIAN = 0, /* the guest's: little-endian on x86 */
+    DEVICE_LITTLE_ENDIAN = 1,
+    DEVICE_BIG_ENDIAN = 2,
+};
+
+/* Dirty-log clients, as bit numbers in a region's log mask. */
+enum {
+    DIRTY_MEMORY_VGA = 0,
+    DIRTY_MEMORY_CODE = 1,
+    DIRTY_MEMORY_MIGRATION = 2,
+    DIRTY_MEMORY_NUM = 3,
+};
+
+typedef struct MemoryRegion MemoryRegion;
+typedef struct MemoryRegionOps MemoryRegionOps;
+typedef struct AddressSpace AddressSpace;
+typedef struct FlatView FlatView;
+typedef struct FlatRange FlatRange;
+typedef struct MemoryListener MemoryListener;
+typedef struct MemoryRegionSection MemoryRegionSection;
+typedef struct CoalescedRange CoalescedRange;
+
+/*
+ * Device callbacks.  addr is the offset inside the region; size is 1, 2, 4
+ * or 8; the value is in the device's endianness (see `endianness`).
+ *
+ * valid: what the guest may do.  An access outside these rules is refused
+ *   (MEMTX_ERROR).  max_access_size 0 means any size 1..8 is valid.
+ * impl: what the callbacks can take.  The dispatcher splits larger
+ *   accesses, widens smaller ones (reads masked; writes read-modify-write),
+ *   and, unless impl.unaligned, turns unaligned ones into aligned ones.
+ *   min 0 means 1; max 0 means 4.
+ */
+struct MemoryRegionOps {
+    uint64_t (*read)(void *opaque, hwaddr addr, unsigned size);
+    void (*write)(void *opaque, hwaddr addr, uint64_t data, unsigned size);
+    enum device_endian endianness;
+    struct {
+        unsigned min_access_size;
+        unsigned max_access_size;
+        bool unaligned;
+        /* Optional final say; false refuses the access. */
+        bool (*accepts)(void *opaque, hwaddr addr, unsigned size, bool is_write);
+    } valid;
+    struct {
+        unsigned min_access_size;
+        unsigned max_access_size;
+        bool unaligned;
+    } impl;
+};
+
+typedef enum {
+    MR_KIND_CONTAINER,
+    MR_KIND_RAM,     /* backed by platform pages, or a caller's pointer */
+    MR_KIND_ROM,     /* RAM the guest can only read and execute */
+    MR_KIND_ROMD,    /* ROM device: reads from RAM (or ops), writes to ops */
+    MR_KIND_IO,      /* ops only */
+    MR_KIND_ALIAS,
+} MemoryRegionKind;
+
+struct CoalescedRange {
+    hwaddr offset; /* inside the region */
+    uint64_t size;
+    CoalescedRange *next;
+};
+
+/*
+ * Treat the fields as private: use the functions below.  The struct is
+ * public so devices can embed regions without allocating.
+ */
+struct MemoryRegion {
+    const char *name;
+    MemoryRegionKind kind;
+    msize_t size;
+    hwaddr addr;     /* offset in the parent */
+    int priority;
+    bool may_overlap;
+    bool enabled;
+    bool readonly;   /* RAM made read-only: writes dropped */
+    bool romd_mode;  /* ROMD: reads served from RAM (true) or ops (false) */
+    bool ram_owned;  /* ram pages allocated by us, freed on destroy */
+    bool initialized;
+    uint8_t dirty_log_mask; /* bit per DIRTY_MEMORY_* client */
+
+    const MemoryRegionOps *ops;
+    void *opaque;
+    uint8_t *ram;                    /* host memory of RAM/ROM/ROMD */
+    MemoryRegion *alias;             /* target, for MR_KIND_ALIAS */
+    hwaddr alias_offset;
+
+    MemoryRegion *parent;
+    MemoryRegion *subregions;        /* sorted: highest priority first */
+    MemoryRegion *next_sibling, *prev_sibling;
+    uint64_t add_seq;                /* tie-break: later added wins */
+
+    unsigned users;                  /* aliases and address spaces using it */
+    unsigned long *dirty[DIRTY_MEMORY_NUM]; /* bitmaps, one bit per page */
+    CoalescedRange *coalesced;
+    bool coalesced_changed;
+    uint64_t visit_epoch;            /* scratch mark for graph walks */
+};
+
+/* ------------------------------------------------------------ construction */
+int memory_region_init(MemoryRegion *mr, const char *name, uint64_t size);
+int memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops,
+                          void *opaque, const char *name, uint64_t size);
+int memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size);
+int memory_region_init_ram_ptr(MemoryRegion *mr, const char *name,
+                               uint64_t size, void *ptr);
+int memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size);
+int memory_region_init_rom_device(MemoryRegion *mr, const MemoryRegionOps *ops,
+                                  void *opaque, const char *name, uint64_t size);
+int memory_region_init_alias(MemoryRegion *mr, const char *name,
+                             MemoryRegion *orig, hwaddr offset, uint64_t size);
+/* Refused (MR_EBUSY) while the region has a parent, subregions, aliases
+ * onto it, or is an address space's root. */
+int memory_region_destroy(MemoryRegion *mr);
+
+/* --------------------------------------------------------------- hierarchy */
+int memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
+                                MemoryRegion *subregion);
+int memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
+                                        MemoryRegion *subregion, int priority);
+int memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion);
+
+/* ------------------------------------------------ attributes (take effect at
+ * the outermost transaction commit; outside a transaction, at once) */
+int memory_region_set_address(MemoryRegion *mr, hwaddr addr);
+int memory_region_set_size(MemoryRegion *mr, uint64_t size);
+int memory_region_set_enabled(MemoryRegion *mr, bool enabled);
+int memory_region_set_readonly(MemoryRegion *mr, bool readonly);
+int memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);
+int memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode);
+
+/* ---------------------------------------------------------------- queries */
+msize_t memory_region_size(const MemoryRegion *mr);
+const char *memory_region_name(const MemoryRegion *mr);
+bool memory_region_is_ram(const MemoryRegion *mr); /* RAM, ROM or ROMD */
+bool memory_region_is_romd(const MemoryRegion *mr);
+bool memory_region_is_mapped(const MemoryRegion *mr); /* has a parent */
+/* Host pointer to the RAM behind a RAM/ROM/ROMD region (or an alias of one),
+ * NULL for any other kind. */
+void *memory_region_get_ram_ptr(MemoryRegion *mr);
+
+/* ------------------------------------------------------------ transactions */
+void memory_region_transaction_begin(void);
+/* Returns MR_OK, or the first error a listener's commit reported. */
+int memory_region_transaction_commit(void);
+/* How many times address spaces were re-rendered (for tests). */
+uint64_t memory_render_count(void);
+
+/* ------------------------------------------------------------- dirty log
+ * Logging is per client (DIRTY_MEMORY_*) on RAM regions, one bit per 4 KiB
+ * page of the region.  addr/size are offsets inside the region. */
+int memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
+bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                             unsigned client);
+/* Marks pages dirty for every client that is logging. */
+void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
+void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                               unsigned client);
+/* Asks every listener to harvest what the CPU recorded (log_sync). */
+void memory_region_sync_dirty_bitmap(MemoryRegion *mr);
+
+/* ------------------------------------------------------------- coalescing */
+int memory_region_set_coalescing(MemoryRegion *mr);
+int memory_region_add_coalescing(MemoryRegion *mr, hwaddr offset, uint64_t size);
+void memory_region_clear_coalescing(MemoryRegion *mr);
+
+/* --------------------------------------------------------------- dispatch
+ * One access of 1, 2, 4 or 8 bytes at an offset inside mr, honouring the
+ * region's valid/impl rules and endianness.  *data is little-endian-valued
+ * (as the guest sees it). */
+MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr,
+                                        uint64_t *data, unsigned size);
+MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
+                                         uint64_t data, unsigned size);
+
+/* ------------------------------------------------------------ flat views */
+/* Flags of a flat range: how the CPU may touch it without an exit. */
+enum {
+    FR_DIRECT_READ = 1u << 0,  /* reads and fetches go to RAM */
+    FR_DIRECT_WRITE = 1u << 1, /* writes go to RAM */
+};
+
+struct FlatRange {
+    hwaddr start;             /* guest-physical, inclusive */
+    hwaddr last;              /* guest-physical, inclusive: no 2^64 overflow */
+    MemoryRegion *mr;         /* the leaf region that owns it */
+    hwaddr offset_in_region;  /* offset of `start` inside mr */
+    unsigned flags;           /* FR_* */
+    uint8_t dirty_log_mask;
+};
+
+struct FlatView {
+    FlatRange *ranges;
+    size_t nr;
+    size_t cap;
+};
+
+/* The range containing addr, or NULL (unassigned).  O(log n). */
+const FlatRange *flatview_lookup(const FlatView *view, hwaddr addr);
+/* Index of the first range with last >= addr (== nr when none). */
+size_t flatview_lower_bound(const FlatView *view, hwaddr addr);
+/* Host pointer to the byte at addr inside a direct-read range. */
+void *flatrange_ram_ptr(const FlatRange *fr, hwaddr addr);
+
+/* --------------------------------------------------------- address spaces */
+struct AddressSpace {
+    const char *name;
+    MemoryRegion *root;
+    FlatView *current;
+    AddressSpace *next;
+    uint64_t unassigned_reads, unassigned_writes;
+    uint64_t unassigned_logged;
+};
+
+int address_space_init(AddressSpace *as, MemoryRegion *root, const char *name);
+void address_space_destroy(AddressSpace *as);
+const FlatView *address_space_flatview(const AddressSpace *as);
+
+/* Copies len bytes at guest-physical addr, splitting at region boundaries.
+ * RAM is copied directly; MMIO is dispatched (1, 2, 4 or 8 bytes at a time:
+ * an access of exactly 1, 2, 4 or 8 bytes inside one region is dispatched as
+ * one access).  Unassigned bytes read as 0xff and writes to them are dropped
+ * (counted, with a rate-limited log line).  Returns the worst result. */
+MemTxResult address_space_read(AddressSpace *as, hwaddr addr, void *buf,
+                               size_t len);
+MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf,
+                                size_t len);
+
+/* -------------------------------------------------------------- listeners */
+/*
+ * What a listener is told about one flat range.  For region_del it is the
+ * range as it was (from the old view); for region_add/nop as it is now.
+ */
+struct MemoryRegionSection {
+    MemoryRegion *mr;
+    AddressSpace *as;
+    hwaddr offset_within_region;
+    hwaddr start; /* inclusive */
+    hwaddr last;  /* inclusive */
+    unsigned flags; /* FR_* */
+    uint8_t dirty_log_mask;
+};
+
+struct MemoryListener {
+    /* Every callback is optional. */
+    void (*begin)(MemoryListener *l);
+    /* Returns non-zero to report a failure to the committer. */
+    int (*commit)(MemoryListener *l);
+    void (*region_add)(MemoryListener *l, const MemoryRegionSection *s);
+    void (*region_del)(MemoryListener *l, const MemoryRegionSection *s);
+    void (*region_nop)(MemoryListener *l, const MemoryRegionSection *s);
+    /* old/new: the log masks before and after for this range. */
+    void (*log_start)(MemoryListener *l, const MemoryRegionSection *s,
+                      unsigned old_mask, unsigned new_mask);
+    void (*log_stop)(MemoryListener *l, const MemoryRegionSection *s,
+                     unsigned old_mask, unsigned new_mask);
+    /* Harvest the CPU's record of writes into memory_region_set_dirty. */
+    void (*log_sync)(MemoryListener *l, const MemoryRegionSection *s);
+    /* start/size: guest-physical intersection of a coalesced range. */
+    void (*coalesced_add)(MemoryListener *l, const MemoryRegionSection *s,
+                          hwaddr start, uint64_t size);
+    void (*coalesced_del)(MemoryListener *l, const MemoryRegionSection *s,
+                          hwaddr start, uint64_t size);
+
+    int priority; /* lower first for add/begin/commit; dels in reverse */
+    AddressSpace *as; /* the space it listens to; NULL: all of them */
+
+    /* private */
+    MemoryListener *next;
+    bool registered;
+};
+
+/* The listener is replayed the current view of its space(s) at once. */
+int memory_listener_register(MemoryListener *l, AddressSpace *as);
+void memory_listener_unregister(MemoryListener *l);
+
+/* ----------------------------------------------------------------- dumps */
+/* Writes lines through `out` (one call per line, no trailing newline). */
+typedef void (*memory_print_fn)(void *ctx, const char *line);
+/* The region tree as QEMU's `info mtree`:
+ *   0000000000000000-ffffffffffffffff (prio 0, i/o): system
+ *     0000000000000000-0000000007ffffff (prio 0, ram): pc.ram
+ *     00000000000c0000-00000000000dffff (prio 1, rom): alias isa-bios @pc.bios 0000000000020000-000000000003ffff */
+void memory_mtree_print(AddressSpace *as, memory_print_fn out, void *ctx);
+/* The flat view, one line per range. */
+void memory_flatview_print(AddressSpace *as, memory_print_fn out, void *ctx);
+
+#endif
