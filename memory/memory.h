@@ -148,6 +148,7 @@ struct MemoryRegion {
     uint64_t add_seq;                /* tie-break: later added wins */
 
     unsigned users;                  /* aliases and address spaces using it */
+    unsigned long view_refs;         /* flat ranges naming it, in all views */
     unsigned long *dirty[DIRTY_MEMORY_NUM]; /* bitmaps, one bit per page */
     CoalescedRange *coalesced;
     bool coalesced_changed;
@@ -250,6 +251,7 @@ struct FlatView {
     FlatRange *ranges;
     size_t nr;
     size_t cap;
+    unsigned refs; /* address spaces sharing it (same root) */
 };
 
 /* The range containing addr, or NULL (unassigned).  O(log n). */

@@ -1,0 +1,233 @@
+/*
+ * Dispatch: one guest access of 1, 2, 4 or 8 bytes to a region.
+ *
+ * The access is handled as the bytes it covers, in address order (what
+ * the guest stores little-endian).  `valid` decides whether the guest may
+ * make it at all.  `impl` decides how the callbacks see it: the bytes are
+ * cut into pieces the callbacks can take (aligned, unless impl.unaligned),
+ * each piece's value read or written in the device's endianness.  A piece
+ * smaller than impl.min_access_size is widened: reads take the whole unit
+ * and keep the wanted bytes; writes read the unit, merge and write it back.
+ */
+#include "memory/internal.h"
+
+static uint64_t refused_count;
+
+static MemTxResult refuse_access(MemoryRegion *mr, hwaddr addr, unsigned size,
+                                 bool is_write, const char *why)
+{
+    uint64_t n = ++refused_count;
+
+    if ((n & (n - 1)) == 0)
+        plat_log(LOG_WARN, "memory: %s: refused %u-byte %s at +%llx: %s "
+                 "(%llu refused so far)", mr->name, size,
+                 is_write ? "write" : "read", (unsigned long long)addr, why,
+                 (unsigned long long)n);
+    return MEMTX_ERROR;
+}
+
+static uint64_t load_bytes(const uint8_t *p, unsigned n, bool big)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[big ? n - 1 - i : i] << (8 * i);
+    return v;
+}
+
+static void store_bytes(uint8_t *p, uint64_t v, unsigned n, bool big)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+static bool is_pow2_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+static const char *check_valid(MemoryRegion *mr, hwaddr addr, unsigned size,
+                               bool is_write)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned vmin = ops->valid.min_access_size ? ops->valid.min_access_size : 1;
+
+    if (ops->valid.max_access_size &&
+        (size < vmin || size > ops->valid.max_access_size))
+        return "size not valid for this device";
+    if (!ops->valid.unaligned && (addr & (size - 1)))
+        return "unaligned";
+    if (ops->valid.accepts && !ops->valid.accepts(mr->opaque, addr, size, is_write))
+        return "device does not accept it";
+    if (is_write ? !ops->write : !ops->read)
+        return "device has no callback for it";
+    return NULL;
+}
+
+struct access {
+    MemoryRegion *mr;
+    uint8_t bytes[8];
+    hwaddr addr;
+    unsigned size, imin, imax;
+    bool big, unaligned;
+};
+
+/* One callback access of w bytes at a (inside or widening the access). */
+static uint64_t cb_read(struct access *a, hwaddr at, unsigned w)
+{
+    return a->mr->ops->read(a->mr->opaque, at, w);
+}
+
+/* Handles the bytes [pos, pos+w) of the access with one callback of w
+ * bytes at unit_at (unit_at <= pos), which may be wider than the bytes. */
+static void piece(struct access *a, hwaddr unit_at, unsigned w, hwaddr pos,
+                  unsigned nbytes, bool is_write)
+{
+    uint8_t unit[8];
+    unsigned skip = (unsigned)(pos - unit_at);
+    uint8_t *mine = a->bytes + (pos - a->addr);
+
+    if (!is_write || nbytes < w) {
+        if (a->mr->ops->read)
+            store_bytes(unit, cb_read(a, unit_at, w), w, a->big);
+        else
+            memset(unit, 0, sizeof(unit));
+    }
+    if (!is_write) {
+        memcpy(mine, unit + skip, nbytes);
+        return;
+    }
+    memcpy(unit + skip, mine, nbytes);
+    a->mr->ops->write(a->mr->opaque, unit_at, load_bytes(unit, w, a->big), w);
+}
+
+/* Largest aligned power of two <= max that fits at pos before end. */
+static unsigned fit(hwaddr pos, hwaddr end, unsigned max)
+{
+    unsigned w = max;
+
+    while (w > 1 && ((pos & (w - 1)) || pos + w > end))
+        w >>= 1;
+    return w;
+}
+
+static void split_aligned(struct access *a, bool is_write)
+{
+    hwaddr pos = a->addr, end = a->addr + a->size;
+
+    while (pos < end) {
+        unsigned w = fit(pos, end, a->imax);
+        if (w >= a->imin) {
+            piece(a, pos, w, pos, w, is_write);
+            pos += w;
+        } else {
+            hwaddr base = pos & ~(hwaddr)(a->imin - 1);
+            hwaddr stop = MIN(end, base + a->imin);
+            piece(a, base, a->imin, pos, (unsigned)(stop - pos), is_write);
+            pos = stop;
+        }
+    }
+}
+
+/* impl.unaligned: pieces in order from the access's own address. */
+static void split_unaligned(struct access *a, bool is_write)
+{
+    unsigned w = MIN(a->size, a->imax);
+
+    if (a->size < a->imin) {
+        piece(a, a->addr, a->imin, a->addr, a->size, is_write);
+        return;
+    }
+    for (unsigned off = 0; off < a->size; off += w)
+        piece(a, a->addr + off, w, a->addr + off, w, is_write);
+}
+
+static MemTxResult ops_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                              unsigned size, bool is_write)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    const char *why = check_valid(mr, addr, size, is_write);
+    struct access a = {
+        .mr = mr, .addr = addr, .size = size,
+        .imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1,
+        .imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4,
+        .big = ops->endianness == DEVICE_BIG_ENDIAN,
+        .unaligned = ops->impl.unaligned,
+    };
+
+    if (why)
+        return refuse_access(mr, addr, size, is_write, why);
+    if (a.imax < a.imin)
+        a.imax = a.imin;
+    if (is_write)
+        store_bytes(a.bytes, *data, size, false);
+    if (a.unaligned)
+        split_unaligned(&a, is_write);
+    else
+        split_aligned(&a, is_write);
+    if (!is_write)
+        *data = load_bytes(a.bytes, size, false);
+    return MEMTX_OK;
+}
+
+static MemTxResult ram_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                              unsigned size, bool is_write)
+{
+    uint8_t *p = mr->ram + addr;
+
+    if (!is_write) {
+        *data = load_bytes(p, size, false);
+        return MEMTX_OK;
+    }
+    if (mr->kind == MR_KIND_RAM && !mr->readonly) {
+        store_bytes(p, *data, size, false);
+        if (mr->dirty_log_mask)
+            memory_region_set_dirty(mr, addr, size);
+    }
+    return MEMTX_OK; /* writes to ROM are ignored */
+}
+
+static MemTxResult dispatch(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                            unsigned size, bool is_write)
+{
+    if (!mr || !is_pow2_size(size))
+        return MEMTX_ERROR;
+    while (mr->kind == MR_KIND_ALIAS) {
+        addr += mr->alias_offset;
+        mr = mr->alias;
+    }
+    if ((msize_t)addr + size > mr->size)
+        return refuse_access(mr, addr, size, is_write, "outside the region");
+    switch (mr->kind) {
+    case MR_KIND_RAM:
+    case MR_KIND_ROM:
+        return ram_access(mr, addr, data, size, is_write);
+    case MR_KIND_ROMD:
+        if (!is_write && mr->romd_mode)
+            return ram_access(mr, addr, data, size, false);
+        return ops_access(mr, addr, data, size, is_write);
+    case MR_KIND_IO:
+        return ops_access(mr, addr, data, size, is_write);
+    default:
+        return MEMTX_DECODE_ERROR;
+    }
+}
+
+MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr,
+                                        uint64_t *data, unsigned size)
+{
+    MemTxResult r;
+
+    *data = 0;
+    r = dispatch(mr, addr, data, size, false);
+    if (r != MEMTX_OK)
+        *data = (size == 1 || size == 2 || size == 4) ? (1ull << (8 * size)) - 1
+                                                      : ~0ull;
+    return r;
+}
+
+MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
+                                         uint64_t data, unsigned size)
+{
+    return dispatch(mr, addr, &data, size, true);
+}

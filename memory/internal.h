@@ -1,0 +1,58 @@
+/*
+ * Shared between the files of memory/; not part of the API.
+ */
+#ifndef MEMORY_INTERNAL_H
+#define MEMORY_INTERNAL_H
+
+#include "memory/memory.h"
+#include "hv/platform.h"
+
+/* The whole memory system's state: one per hypervisor, like QEMU's. */
+struct memory_state {
+    unsigned txn_depth;
+    bool topology_changed;  /* something needs a re-render */
+    AddressSpace *spaces;   /* singly linked, in init order */
+    MemoryListener *listeners; /* sorted by priority, stable */
+    uint64_t add_seq;       /* tie-break counter for equal priorities */
+    uint64_t epoch;         /* marks for graph walks */
+    uint64_t renders;       /* re-render passes (tests) */
+};
+extern struct memory_state memory_state;
+
+/* Logs why a call was refused and returns err. */
+int memory_refuse(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Mutations call these around their change: the change takes effect at the
+ * outermost commit (which touched() makes happen). */
+void memory_touched(void);
+
+/* render.c: builds the flat view of a root into a fresh FlatView. */
+FlatView *flatview_render(MemoryRegion *root);
+void flatview_unref(FlatView *view);
+/* Frees render scratch space (when the last address space goes). */
+void memory_scratch_release(void);
+
+/* FR_* flags a leaf region's ranges get. */
+unsigned memory_region_access_flags(const MemoryRegion *mr);
+
+/* listener.c: tells the listeners what changed between two views. */
+void memory_listeners_begin(void);
+int memory_listeners_commit(void);
+void memory_listeners_diff(AddressSpace *as, const FlatView *old_view,
+                           const FlatView *new_view);
+void memory_listeners_replay(MemoryListener *l, AddressSpace *as, bool add);
+MemoryRegionSection memory_section(AddressSpace *as, const FlatRange *fr);
+
+/* dirty.c */
+void memory_region_free_dirty(MemoryRegion *mr);
+/* coalesce.c */
+void memory_region_free_coalesced(MemoryRegion *mr);
+
+/* Size arithmetic: sizes are msize_t so 2^64 is representable. */
+#define MSIZE_2_64 ((msize_t)1 << 64)
+static inline msize_t msize_from_arg(uint64_t size)
+{
+    return size == MR_SIZE_2_64 ? MSIZE_2_64 : (msize_t)size;
+}
+
+#endif
