@@ -61,7 +61,7 @@ static void note_unassigned(AddressSpace *as, hwaddr addr, size_t len,
     uint64_t n = ++*count;
 
     if ((n & (n - 1)) == 0)
-        plat_log(LOG_WARN, "memory: %s: unassigned %s at %llx (%zu bytes), "
+        plat_log(LOG_WARN, "memory: as %s: unassigned %s at %llx (%zu bytes), "
                  "%llu so far", as->name, is_write ? "write" : "read",
                  (unsigned long long)addr, len, (unsigned long long)n);
 }
