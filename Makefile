@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 20
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-COMMON := -std=gnu11 -I. $(WARN)
+COMMON := -std=gnu11 -I. $(WARN) -MMD -MP
 
 # ---------------------------------------------------------------- core sources
 CORE_DIRS := memory ept devices hv/x86 hv/lib
@@ -31,7 +31,8 @@ CORE_DIRS := memory ept devices hv/x86 hv/lib
 EFI_ONLY_LIB := hv/lib/libc.c
 CORE_SRCS := $(filter-out $(EFI_ONLY_LIB),$(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS)))))
 HOST_PLAT_SRCS := hv/host/platform_host.c
-HDRS := $(wildcard */*.h */*/*.h)
+# Header dependencies come from the compiler (-MMD): see the include at the end.
+HDRS :=
 
 # ---------------------------------------------------------------- host builds
 # build/host:  -O2, what benchmarks and outside programs link (make host-lib)
@@ -122,8 +123,10 @@ $(B)/efi/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	nasm -f elf64 -g $< -o $@
 
+# --no-undefined: an unresolved symbol would otherwise link into a PLT stub
+# that objcopy drops, and hv.efi would crash at the first call.
 $(B)/hv.so: $(EFI_OBJS)
-	ld -nostdlib -znocombreloc -shared -Bsymbolic -L$(EFI_LIB) \
+	ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -L$(EFI_LIB) \
 		-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o \
 		$(EFI_OBJS) -o $@ -lefi -lgnuefi
 
@@ -161,3 +164,5 @@ clean:
 .PHONY: all deps check check-build bench fuzz run clean host-lib
 .DEFAULT_GOAL := all
 .SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -11,7 +11,7 @@
 #include "hv/host/platform_host.h"
 #include "hv/lib/fmt.h"
 
-static int verbosity = -1;
+static int verbosity = -2; /* -2: not set yet; -1: silent */
 static char last_line[512];
 static unsigned long log_count;
 static long fail_after = -1;
@@ -88,7 +88,7 @@ static int current_verbosity(void)
 {
     const char *env;
 
-    if (verbosity < 0) {
+    if (verbosity == -2) {
         env = getenv("HV_LOG");
         verbosity = (env && *env >= '0' && *env <= '3') ? *env - '0' : LOG_WARN;
     }

@@ -8,7 +8,7 @@
 
 #include "hv/platform.h"
 
-/* Lines at or below this level go to stderr (default LOG_WARN, or the
+/* Lines at or below this level go to stderr (-1: none; default LOG_WARN, or the
  * HV_LOG environment variable: 0..3). */
 void plat_host_set_verbosity(int level);
 
