@@ -18,6 +18,8 @@ struct piece {
     msize_t end;           /* exclusive, at most 2^64 */
     MemoryRegion *mr;
     hwaddr offset;         /* of start inside mr */
+    unsigned flags;        /* copied from mr now: the sweep stays in cache */
+    uint8_t dirty_log_mask;
 };
 
 struct event {
@@ -68,7 +70,9 @@ static void add_piece(uint64_t start, msize_t end, MemoryRegion *mr, hwaddr offs
         sc.failed = true;
         return;
     }
-    sc.pieces[sc.npieces++] = (struct piece){ start, end, mr, offset };
+    sc.pieces[sc.npieces++] = (struct piece){
+        start, end, mr, offset, memory_region_access_flags(mr), mr->dirty_log_mask,
+    };
 }
 
 /* Lists the pieces of mr, whose offset 0 sits at absolute `base` (negative
@@ -94,29 +98,29 @@ static void collect(MemoryRegion *mr, i128 base, i128 cs, i128 ce)
         add_piece((uint64_t)s, (msize_t)e, mr, (hwaddr)(s - base));
 }
 
-/* Stable LSD radix sort of events by pos, 16 bits a pass; passes whose
- * digit is the same for every key are skipped. */
+/* Stable LSD radix sort of events by pos, a byte a pass; passes whose
+ * byte is the same for every key (the high ones, usually) are skipped. */
 static struct event *sort_events(struct event *a, struct event *tmp, size_t n)
 {
-    static uint32_t count[65536];
+    uint32_t count[256];
     struct event *t;
     unsigned shift;
     size_t i, sum;
 
-    for (shift = 0; shift < 64; shift += 16) {
+    for (shift = 0; shift < 64; shift += 8) {
         memset(count, 0, sizeof(count));
         for (i = 0; i < n; i++)
-            count[(a[i].pos >> shift) & 0xffff]++;
-        if (count[(a[0].pos >> shift) & 0xffff] == n)
+            count[(a[i].pos >> shift) & 0xff]++;
+        if (count[(a[0].pos >> shift) & 0xff] == n)
             continue;
         sum = 0;
-        for (i = 0; i < 65536; i++) {
+        for (i = 0; i < 256; i++) {
             size_t c = count[i];
             count[i] = (uint32_t)sum;
             sum += c;
         }
         for (i = 0; i < n; i++)
-            tmp[count[(a[i].pos >> shift) & 0xffff]++] = a[i];
+            tmp[count[(a[i].pos >> shift) & 0xff]++] = a[i];
         t = a;
         a = tmp;
         tmp = t;
@@ -180,7 +184,6 @@ static long heap_top(void)
 static bool emit(FlatView *v, uint64_t start, uint64_t last, const struct piece *p)
 {
     hwaddr off = p->offset + (start - p->start);
-    unsigned flags = memory_region_access_flags(p->mr);
     FlatRange *prev = v->nr ? &v->ranges[v->nr - 1] : NULL;
 
     if (prev && prev->mr == p->mr && prev->last + 1 == start &&
@@ -192,7 +195,7 @@ static bool emit(FlatView *v, uint64_t start, uint64_t last, const struct piece 
         return false;
     v->ranges[v->nr++] = (FlatRange){
         .start = start, .last = last, .mr = p->mr, .offset_in_region = off,
-        .flags = flags, .dirty_log_mask = p->mr->dirty_log_mask,
+        .flags = p->flags, .dirty_log_mask = p->dirty_log_mask,
     };
     return true;
 }
@@ -231,6 +234,9 @@ static bool sweep(FlatView *v)
     long top;
 
     if (!prepare_events(&nev))
+        return false;
+    /* n pieces cut each other into at most 2n - 1 ranges: size once. */
+    if (!grow((void **)&v->ranges, &v->cap, 2 * sc.npieces, sizeof(*v->ranges), 0))
         return false;
     if (nev < 64) {
         insertion_sort(sc.ev, nev);
