@@ -76,6 +76,7 @@ host-lib: $(B)/host/libhvcore.a
 # LIBS_test_foo := -lbar
 LIBS_test_decode_oracle := -lZydis -lcapstone
 LIBS_bench_decode := -lZydis
+LIBS_test_dev_fb := -lz
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

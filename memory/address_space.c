@@ -81,14 +81,19 @@ static void store_le(uint8_t *p, uint64_t v, unsigned n)
         p[i] = (uint8_t)v;
 }
 
-/* Size of the next dispatched piece of len bytes at addr. */
-static unsigned piece_size(hwaddr addr, uint64_t len)
+/* Size of the next dispatched piece of len bytes at region offset off:
+ * exactly len when it is 1, 2, 4 or 8 (one guest access, which the region
+ * may refuse); otherwise the largest aligned size the region takes. */
+static unsigned piece_size(const MemoryRegion *mr, hwaddr off, uint64_t len,
+                           bool whole)
 {
     unsigned p = 8;
 
-    if (len == 1 || len == 2 || len == 4 || len == 8)
+    if (whole && (len == 1 || len == 2 || len == 4 || len == 8))
         return (unsigned)len;
-    while (p > len || (addr & (p - 1)))
+    if (mr->ops && mr->ops->valid.max_access_size)
+        p = MIN(8u, mr->ops->valid.max_access_size);
+    while (p > len || (off & (p - 1)))
         p >>= 1;
     return p;
 }
@@ -99,10 +104,11 @@ static MemTxResult dispatch_chunk(const FlatRange *fr, hwaddr addr, uint8_t *buf
 {
     hwaddr off = fr->offset_in_region + (addr - fr->start);
     MemTxResult r = MEMTX_OK;
+    bool whole = true;
     uint64_t v;
 
-    while (len) {
-        unsigned p = piece_size(off, len);
+    for (; len; whole = false) {
+        unsigned p = piece_size(fr->mr, off, len, whole);
         if (is_write) {
             r |= memory_region_dispatch_write(fr->mr, off, load_le(buf, p), p);
         } else {

@@ -276,10 +276,13 @@ void address_space_destroy(AddressSpace *as);
 const FlatView *address_space_flatview(const AddressSpace *as);
 
 /* Copies len bytes at guest-physical addr, splitting at region boundaries.
- * RAM is copied directly; MMIO is dispatched (1, 2, 4 or 8 bytes at a time:
- * an access of exactly 1, 2, 4 or 8 bytes inside one region is dispatched as
- * one access).  Unassigned bytes read as 0xff and writes to them are dropped
- * (counted, with a rate-limited log line).  Returns the worst result. */
+ * RAM is copied directly.  MMIO is dispatched: a part of exactly 1, 2, 4 or
+ * 8 bytes inside one region is one access (a guest access: the region's
+ * `valid` rules may refuse it); other lengths are cut into the largest
+ * aligned pieces the region's valid.max_access_size allows.  Unassigned
+ * bytes read as 0xff and writes to them are dropped (counted, with a log
+ * line at the 1st, 2nd, 4th, 8th, ... occurrence).  Returns the results of
+ * all parts OR-ed together (MEMTX_OK when all went through). */
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, void *buf,
                                size_t len);
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf,
@@ -289,6 +292,16 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf,
 /*
  * What a listener is told about one flat range.  For region_del it is the
  * range as it was (from the old view); for region_add/nop as it is now.
+ *
+ * Order at a commit: begin (ascending priority); region_del for ranges that
+ * went away or changed (descending priority); region_add for new or changed
+ * ranges and region_nop for unchanged ones (ascending), each followed by its
+ * coalesced_add calls; commit (ascending).  A range is unchanged when its
+ * extent, region, offset and FR_* flags are the same.  region_add carries
+ * the range's dirty_log_mask itself; log_start/log_stop come only for
+ * unchanged ranges whose mask changed (after their region_nop).  A listener
+ * registered late is replayed the current view as adds; unregistering
+ * replays it as dels; address_space_destroy tells its listeners dels.
  */
 struct MemoryRegionSection {
     MemoryRegion *mr;

@@ -12,7 +12,7 @@ ok()  { echo "PASS host_lib: $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL host_lib: $1"; fail=$((fail + 1)); }
 
 make --no-print-directory -s host-lib >/dev/null || bad "make host-lib"
-for p in uses_default_platform own_platform; do
+for p in uses_default_platform own_platform doc_example; do
     if cc -std=gnu11 -Wall -Wextra -Werror -I. tests/outside/$p.c "$B/host/libhvcore.a" -o "$out/$p"; then
         ok "$p links against libhvcore.a"
     else
@@ -31,5 +31,10 @@ if [ $status -eq 0 ] && grep -q "own-log 0: memory: add b to a: already in a: re
 else
     bad "own platform (status $status)"; echo "$got"
 fi
+# docs/memory.md shows doc_example's output: the document must stay true.
+doc=$(sed -n '/<!-- example-output -->/,/<!-- end-example-output -->/p' docs/memory.md | sed '1,2d;$d' | sed '$d')
+got=$("$out/doc_example" 2>/dev/null)
+[ "$got" = "$doc" ] && ok "docs/memory.md example output matches the program" \
+    || { bad "docs/memory.md example is stale"; diff <(echo "$doc") <(echo "$got") | head -20; }
 echo "host_lib: $pass passed, $fail failed"
 [ $fail -eq 0 ]
