@@ -1,0 +1,68 @@
+/*
+ * One virtual CPU under VT-x: its saved registers, its VMCS, and the
+ * machine it runs in.  hv/vmx_*.c drive it; the layout of guest_regs is
+ * shared with hv/vmx_entry.asm.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include "hv/ept_simple.h"
+#include "hv/machine.h"
+#include "hv/vmcs.h"
+#include "hv/vmx_caps.h"
+
+/* Offsets are fixed: hv/vmx_entry.asm uses them. */
+struct guest_regs {
+    uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t cr2;
+};
+_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 112, "asm offsets");
+_Static_assert(__builtin_offsetof(struct guest_regs, cr2) == 120, "asm offsets");
+
+/* How a run ended. */
+enum vcpu_stop {
+    VCPU_RUNNING = 0,
+    VCPU_GUEST_EXIT,    /* the guest asked to end (VMCALL), with a status */
+    VCPU_ERROR,         /* hv stopped it: triple fault, bad exit, ... */
+};
+
+struct vcpu {
+    struct guest_regs regs;
+    void *vmcs;
+    bool launched;
+    const struct vmx_caps *caps;
+    struct machine *machine;
+    struct hv_ept ept;
+
+    enum vcpu_stop stop;
+    uint64_t guest_status;      /* VCPU_GUEST_EXIT: what the guest reported */
+    const char *error;          /* VCPU_ERROR: why */
+
+    uint64_t exits_total;
+    uint64_t mmio_exits;        /* EPT violations emulated as MMIO */
+    uint64_t exits[EXIT_REASON_MAX + 1]; /* last slot: out-of-range reasons */
+    char line[200];             /* guest console line being assembled */
+    size_t line_len;
+};
+
+/* hv/vmx_vmcs.c: fills the current VMCS for a 16-bit real-mode guest
+ * entered at CS:IP = 0:entry with the stack at sp.  Returns false (with a
+ * log line) when a control hv needs is not allowed. */
+bool vmcs_setup_realmode(struct vcpu *v, uint64_t entry, uint64_t sp);
+
+/* hv/vmx_exits.c: handles the exit the VMCS describes. */
+void vmx_handle_exit(struct vcpu *v);
+/* The exit-count summary line(s). */
+void vmx_exit_summary(const struct vcpu *v);
+const char *vmx_exit_name(unsigned reason);
+
+/* hv/vmx_mmio.c: an EPT violation on MMIO through the emulator; false
+ * when it is not MMIO (the caller stops the run). */
+bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
+
+/* hv/vmx_report.c: a report of the guest state that matters, for failed
+ * entries and fatal exits. */
+void vmx_report_guest(struct vcpu *v, const char *why);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * EPT violations on MMIO: the VMX side of the emulator contract in
+ * hv/x86/emulate.h.  The guest's registers go from the VMCS and the saved
+ * GPRs into an emu_ctx, hv/x86/mmio.c decodes and performs the access
+ * through the memory API's dispatch, and what the emulator changed goes
+ * back into the VMCS; a fault it reports is injected into the guest.
+ */
+#include "hv/platform.h"
+#include "hv/vcpu.h"
+#include "hv/x86/mmio.h"
+
+#define VMCS_ENTRY_EXCEPTION_ERROR 0x4018
+#define CR0_PE 1ull
+
+static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
+{
+    struct vcpu *v = opaque;
+
+    return mmio_as_access(&v->machine->as_mem, gpa, size, is_write, val);
+}
+
+static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
+{
+    struct vcpu *v = opaque;
+
+    return mmio_as_ram_ptr(&v->machine->as_mem, gpa);
+}
+
+/* hv never touches FPU/SSE state (-mgeneral-regs-only): SSE accesses to
+ * MMIO see zeroes and their results are dropped, with a log line. */
+static void op_get_xmm(void *opaque, unsigned reg, uint8_t val[16])
+{
+    (void)opaque;
+    memset(val, 0, 16);
+    plat_log(LOG_WARN, "mmio: SSE access needs xmm%u: not supported, reads as 0", reg);
+}
+
+static void op_set_xmm(void *opaque, unsigned reg, const uint8_t val[16])
+{
+    (void)opaque;
+    (void)val;
+    plat_log(LOG_WARN, "mmio: SSE access sets xmm%u: not supported, dropped", reg);
+}
+
+static const struct emu_ops vmx_emu_ops = {
+    .load = NULL, /* everything is filled up front (EMU_V_ALL) */
+    .get_xmm = op_get_xmm,
+    .set_xmm = op_set_xmm,
+    .ram_ptr = op_ram_ptr,
+    .access = op_access,
+};
+
+static const uint64_t seg_fields[X86_NR_SEGS][4] = {
+    [X86_ES] = {VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR},
+    [X86_CS] = {VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR},
+    [X86_SS] = {VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR},
+    [X86_DS] = {VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR},
+    [X86_FS] = {VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR},
+    [X86_GS] = {VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR},
+};
+
+static void fill(struct vcpu *v, struct emu_ctx *ctx)
+{
+    const struct guest_regs *g = &v->regs;
+    struct emu_regs *r = &ctx->regs;
+    unsigned s;
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->ops = &vmx_emu_ops;
+    ctx->opaque = v;
+    r->gpr[X86_RAX] = g->rax;
+    r->gpr[X86_RCX] = g->rcx;
+    r->gpr[X86_RDX] = g->rdx;
+    r->gpr[X86_RBX] = g->rbx;
+    r->gpr[X86_RSP] = vmread(VMCS_GUEST_RSP);
+    r->gpr[X86_RBP] = g->rbp;
+    r->gpr[X86_RSI] = g->rsi;
+    r->gpr[X86_RDI] = g->rdi;
+    r->gpr[8] = g->r8;
+    r->gpr[9] = g->r9;
+    r->gpr[10] = g->r10;
+    r->gpr[11] = g->r11;
+    r->gpr[12] = g->r12;
+    r->gpr[13] = g->r13;
+    r->gpr[14] = g->r14;
+    r->gpr[15] = g->r15;
+    r->rip = vmread(VMCS_GUEST_RIP);
+    r->rflags = vmread(VMCS_GUEST_RFLAGS);
+    /* The guest's view of CR0/CR4: VMX-forced bits show as the shadow. */
+    r->cr0 = vmread(VMCS_GUEST_CR0);
+    r->cr3 = vmread(VMCS_GUEST_CR3);
+    r->cr4 = vmread(VMCS_GUEST_CR4);
+    r->efer = vmread(VMCS_GUEST_EFER);
+    for (s = 0; s < X86_NR_SEGS; s++) {
+        r->seg[s].sel = (uint16_t)vmread(seg_fields[s][0]);
+        r->seg[s].base = vmread(seg_fields[s][1]);
+        r->seg[s].limit = (uint32_t)vmread(seg_fields[s][2]);
+        r->seg[s].attr = (uint32_t)vmread(seg_fields[s][3]);
+    }
+    r->cpl = (r->cr0 & CR0_PE) ? (uint8_t)((r->seg[X86_SS].attr >> 5) & 3) : 0;
+    ctx->valid = EMU_V_ALL;
+}
+
+static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
+{
+    struct guest_regs *g = &v->regs;
+    const uint64_t *gpr = ctx->regs.gpr;
+    uint64_t *dst[16] = {&g->rax, &g->rcx, &g->rdx, &g->rbx, NULL,    &g->rbp, &g->rsi, &g->rdi,
+                         &g->r8,  &g->r9,  &g->r10, &g->r11, &g->r12, &g->r13, &g->r14, &g->r15};
+    unsigned i;
+
+    for (i = 0; i < 16; i++) {
+        if (!(ctx->dirty & EMU_D_GPR(i)))
+            continue;
+        if (i == X86_RSP)
+            vmwrite(VMCS_GUEST_RSP, gpr[i]);
+        else
+            *dst[i] = gpr[i];
+    }
+    if (ctx->dirty & EMU_D_RIP)
+        vmwrite(VMCS_GUEST_RIP, ctx->regs.rip);
+    if (ctx->dirty & EMU_D_RFLAGS)
+        vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
+}
+
+/* Hardware exception into the guest at the next entry (SDM 24.8.3). */
+static void inject(struct vcpu *v, const struct emu_fault *f)
+{
+    /* Real mode (unrestricted guest, CR0.PE=0) takes no error codes. */
+    bool ec = f->has_error_code && (vmread(VMCS_GUEST_CR0) & CR0_PE);
+    uint32_t info = (1u << 31) | (3u << 8) | f->vector | (ec ? 1u << 11 : 0);
+
+    if (f->vector == 14)
+        v->regs.cr2 = f->cr2;
+    if (ec)
+        vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, f->error_code);
+    vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
+{
+    static struct emu_ctx ctx; /* large; one vCPU, one exit at a time */
+    enum emu_result r;
+
+    fill(v, &ctx);
+    r = mmio_ept_violation(&ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
+    write_back(v, &ctx);
+    v->mmio_exits++;
+    if (r == EMU_OK)
+        return true;
+    plat_log(LOG_WARN, "mmio: %s at gpa %#llx: injecting vector %u into the guest",
+             emu_result_name(r), (unsigned long long)gpa, ctx.fault.vector);
+    inject(v, &ctx.fault);
+    return true;
+}

@@ -1,0 +1,626 @@
+/*
+ * The emulator proper: fetch, decode, execute, write back.
+ *
+ * Ordering rule for every instruction: all memory accesses first, register
+ * and flag updates last, so an exception raised by an access leaves the
+ * guest's registers as they were (REP string instructions: as they were
+ * after the last completed iteration, as on a CPU).
+ */
+#include "hv/x86/emu_internal.h"
+#include "hv/platform.h"
+#include "hv/lib/fmt.h"
+
+/* One instruction being executed. */
+struct exec {
+    struct emu_ctx *ctx;
+    const struct x86_insn *d;
+    unsigned mode;
+    uint64_t off;      /* effective address of the memory operand */
+    uint64_t rflags;   /* working copy, committed at the end */
+};
+
+static const uint8_t fault_vector[] = {
+    [EMU_INJECT_UD] = X86_VEC_UD, [EMU_INJECT_NM] = X86_VEC_NM,
+    [EMU_INJECT_SS] = X86_VEC_SS, [EMU_INJECT_GP] = X86_VEC_GP,
+    [EMU_INJECT_PF] = X86_VEC_PF,
+};
+
+enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
+                          uint32_t error_code, uint64_t cr2)
+{
+    ctx->fault.vector = fault_vector[r];
+    ctx->fault.has_error_code = r == EMU_INJECT_SS || r == EMU_INJECT_GP ||
+                                r == EMU_INJECT_PF;
+    ctx->fault.error_code = error_code;
+    ctx->fault.cr2 = cr2;
+    return r;
+}
+
+const char *emu_result_name(enum emu_result r)
+{
+    static const char *const names[] = {
+        [EMU_OK] = "ok", [EMU_INJECT_UD] = "#UD", [EMU_INJECT_NM] = "#NM",
+        [EMU_INJECT_SS] = "#SS", [EMU_INJECT_GP] = "#GP", [EMU_INJECT_PF] = "#PF",
+    };
+    return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
+}
+
+static unsigned cpu_mode(const struct emu_regs *r)
+{
+    if (!(r->cr0 & EMU_CR0_PE) || (r->rflags & EMU_FL_VM))
+        return X86_MODE_16;
+    if ((r->efer & EMU_EFER_LMA) && (r->seg[X86_CS].attr & EMU_SEG_L))
+        return X86_MODE_64;
+    return (r->seg[X86_CS].attr & EMU_SEG_DB) ? X86_MODE_32 : X86_MODE_16;
+}
+
+/* ---------------------------------------------------------------- registers */
+
+static uint64_t reg_get(const struct exec *x, unsigned reg, unsigned size)
+{
+    const uint64_t *g = x->ctx->regs.gpr;
+
+    if (size == 1 && !x->d->rex && reg >= 4 && reg < 8)
+        return (g[reg - 4] >> 8) & 0xff; /* AH, CH, DH, BH */
+    return g[reg] & emu_size_mask(size);
+}
+
+/* 8/16-bit writes keep the other bits; 32-bit writes clear 63:32. */
+static void reg_set(struct exec *x, unsigned reg, unsigned size, uint64_t v)
+{
+    struct emu_ctx *ctx = x->ctx;
+    uint64_t *g = ctx->regs.gpr;
+
+    if (size == 1 && !x->d->rex && reg >= 4 && reg < 8) {
+        reg -= 4;
+        g[reg] = (g[reg] & ~0xff00ull) | (v & 0xff) << 8;
+    } else if (size == 1) {
+        g[reg] = (g[reg] & ~0xffull) | (v & 0xff);
+    } else if (size == 2) {
+        g[reg] = (g[reg] & ~0xffffull) | (v & 0xffff);
+    } else if (size == 4) {
+        g[reg] = (uint32_t)v;
+    } else {
+        g[reg] = v;
+    }
+    ctx->dirty |= EMU_D_GPR(reg);
+}
+
+static uint64_t sign_extend(uint64_t v, unsigned size)
+{
+    unsigned sh = 64 - size * 8;
+
+    return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Effective address of the memory operand; rsp: the value to use for RSP
+ * (POP computes its destination after incrementing it). */
+static uint64_t eff_addr(const struct exec *x, uint64_t rsp)
+{
+    const struct x86_insn *d = x->d;
+    const uint64_t *g = x->ctx->regs.gpr;
+    uint64_t a = (uint64_t)d->disp;
+
+    if (d->base == X86_RIP)
+        a += x->ctx->regs.rip + d->len;
+    else if (d->base != X86_REG_NONE)
+        a += d->base == X86_RSP ? rsp : g[d->base];
+    if (d->index != X86_REG_NONE)
+        a += (d->index == X86_RSP ? rsp : g[d->index]) * d->scale;
+    return a & emu_size_mask(d->addrsize);
+}
+
+/* ------------------------------------------------------- r/m operand access */
+
+static enum emu_result rm_read(struct exec *x, unsigned size, enum emu_access acc,
+                               uint64_t *v)
+{
+    const struct x86_insn *d = x->d;
+
+    if (!d->has_mem) {
+        *v = reg_get(x, d->rm, size);
+        return EMU_OK;
+    }
+    *v = 0;
+    return emu_mem(x->ctx, x->mode, d->seg, x->off, size, acc, false, v);
+}
+
+static enum emu_result rm_write(struct exec *x, unsigned size, uint64_t v)
+{
+    const struct x86_insn *d = x->d;
+
+    if (!d->has_mem) {
+        reg_set(x, d->rm, size, v);
+        return EMU_OK;
+    }
+    return emu_mem(x->ctx, x->mode, d->seg, x->off, size, EMU_WRITE, true, &v);
+}
+
+/* ------------------------------------------------------------ instructions */
+
+static enum emu_result do_mov(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    uint64_t v;
+    enum emu_result rc;
+
+    if (d->flags & X86_F_TOREG) {
+        rc = rm_read(x, d->memsize, EMU_READ, &v);
+        if (rc)
+            return rc;
+        if (d->op == X86_OP_MOVSX)
+            v = sign_extend(v, d->memsize);
+        reg_set(x, d->reg, d->opsize, v);
+        return EMU_OK;
+    }
+    v = d->imm_size ? d->imm : reg_get(x, d->reg, d->opsize);
+    return rm_write(x, d->opsize, v);
+}
+
+/* ADD..CMP, TEST, NOT, NEG, INC, DEC. */
+static enum emu_result do_alu(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    bool writes = d->op != X86_OP_CMP && d->op != X86_OP_TEST;
+    unsigned sz = d->opsize;
+    uint64_t a, b, res;
+    enum emu_result rc;
+
+    if (d->flags & X86_F_TOREG) {
+        rc = rm_read(x, sz, EMU_READ, &b);
+        if (rc)
+            return rc;
+        res = emu_alu(d->op, sz, reg_get(x, d->reg, sz), b, &x->rflags);
+        if (writes)
+            reg_set(x, d->reg, sz, res);
+        return EMU_OK;
+    }
+    rc = rm_read(x, sz, writes ? EMU_WRITE : EMU_READ, &a);
+    if (rc)
+        return rc;
+    b = d->imm_size ? d->imm : reg_get(x, d->reg, sz);
+    if (d->op == X86_OP_NOT)
+        res = ~a; /* NOT changes no flags */
+    else
+        res = emu_alu(d->op, sz, a, b, &x->rflags);
+    return writes ? rm_write(x, sz, res) : EMU_OK;
+}
+
+static enum emu_result do_xchg(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    uint64_t old;
+    enum emu_result rc = rm_read(x, d->opsize, EMU_WRITE, &old);
+
+    if (rc)
+        return rc;
+    rc = rm_write(x, d->opsize, reg_get(x, d->reg, d->opsize));
+    if (rc)
+        return rc;
+    reg_set(x, d->reg, d->opsize, old);
+    return EMU_OK;
+}
+
+/* The destination is always written (the old value when unequal), as the
+ * SDM describes for the processor's bus cycle. */
+static enum emu_result do_cmpxchg(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize;
+    uint64_t dst, acc = reg_get(x, X86_RAX, sz);
+    enum emu_result rc = rm_read(x, sz, EMU_WRITE, &dst);
+
+    if (rc)
+        return rc;
+    emu_alu(X86_OP_CMP, sz, acc, dst, &x->rflags);
+    if (x->rflags & EMU_FL_ZF)
+        return rm_write(x, sz, reg_get(x, d->reg, sz));
+    rc = rm_write(x, sz, dst);
+    if (rc)
+        return rc;
+    reg_set(x, X86_RAX, sz, dst);
+    return EMU_OK;
+}
+
+/* BT/BTS/BTR/BTC: a register bit offset may reach outside the operand
+ * (signed, in operand-size units); an immediate one wraps. */
+static enum emu_result do_bt(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize, bits = sz * 8;
+    int64_t off = d->imm_size ? (int64_t)(d->imm & (bits - 1))
+                              : (int64_t)sign_extend(reg_get(x, d->reg, sz), sz);
+    uint64_t v, bit;
+    enum emu_result rc;
+
+    if (d->has_mem && !d->imm_size) {
+        int64_t units = off >> (sz == 2 ? 4 : sz == 4 ? 5 : 6);
+
+        x->off = (x->off + (uint64_t)units * sz) & emu_size_mask(d->addrsize);
+    }
+    bit = 1ull << ((uint64_t)off & (bits - 1));
+    rc = rm_read(x, sz, d->op == X86_OP_BT ? EMU_READ : EMU_WRITE, &v);
+    if (rc)
+        return rc;
+    x->rflags = (x->rflags & ~(uint64_t)EMU_FL_CF) | ((v & bit) ? EMU_FL_CF : 0);
+    if (d->op == X86_OP_BT)
+        return EMU_OK;
+    v = d->op == X86_OP_BTS ? v | bit : d->op == X86_OP_BTR ? v & ~bit : v ^ bit;
+    return rm_write(x, sz, v);
+}
+
+/* Stack-pointer width: 64 in long mode, else SS.B. */
+static unsigned stack_size(struct exec *x)
+{
+    if (x->mode == X86_MODE_64)
+        return 8;
+    emu_need(x->ctx, EMU_V_SEG(X86_SS));
+    return (x->ctx->regs.seg[X86_SS].attr & EMU_SEG_DB) ? 4 : 2;
+}
+
+static enum emu_result do_push(struct exec *x)
+{
+    unsigned sz = x->d->opsize, ss = stack_size(x);
+    uint64_t v, sp = (x->ctx->regs.gpr[X86_RSP] - sz) & emu_size_mask(ss);
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &v);
+
+    if (rc)
+        return rc;
+    rc = emu_mem(x->ctx, x->mode, X86_SS, sp, sz, EMU_WRITE, true, &v);
+    if (rc)
+        return rc;
+    reg_set(x, X86_RSP, ss, sp);
+    return EMU_OK;
+}
+
+static enum emu_result do_pop(struct exec *x)
+{
+    unsigned sz = x->d->opsize, ss = stack_size(x);
+    uint64_t v = 0, sp = x->ctx->regs.gpr[X86_RSP] & emu_size_mask(ss);
+    uint64_t new_sp = (sp + sz) & emu_size_mask(ss);
+    uint64_t full_sp = ss == 8 ? new_sp : ss == 4 ? (uint32_t)new_sp
+                     : (x->ctx->regs.gpr[X86_RSP] & ~0xffffull) | new_sp;
+    enum emu_result rc = emu_mem(x->ctx, x->mode, X86_SS, sp, sz, EMU_READ, false, &v);
+
+    if (rc)
+        return rc;
+    if (x->d->has_mem)
+        x->off = eff_addr(x, full_sp);
+    rc = x->d->has_mem ? rm_write(x, sz, v) : EMU_OK;
+    if (rc)
+        return rc;
+    reg_set(x, X86_RSP, ss, new_sp);
+    if (!x->d->has_mem)
+        reg_set(x, x->d->rm, sz, v);
+    return EMU_OK;
+}
+
+/* ------------------------------------------------------------------- SSE */
+
+static enum emu_result sse_check(struct exec *x)
+{
+    const struct emu_regs *r = &x->ctx->regs;
+
+    if ((r->cr0 & EMU_CR0_EM) || !(r->cr4 & EMU_CR4_OSFXSR))
+        return emu_raise(x->ctx, EMU_INJECT_UD, 0, 0);
+    if (r->cr0 & EMU_CR0_TS)
+        return emu_raise(x->ctx, EMU_INJECT_NM, 0, 0);
+    return EMU_OK;
+}
+
+/* Linear address of the memory operand, with the 16-byte alignment rule of
+ * MOVAPS/MOVAPD/MOVDQA. */
+static enum emu_result sse_linear(struct exec *x, bool write, uint64_t *la)
+{
+    const struct x86_insn *d = x->d;
+    enum emu_result rc = emu_linear(x->ctx, x->mode, d->seg, x->off,
+                                    d->memsize, write, la);
+
+    if (rc)
+        return rc;
+    if ((d->flags & X86_F_ALIGN16) && (*la & 15))
+        return emu_raise(x->ctx, EMU_INJECT_GP, 0, 0);
+    return EMU_OK;
+}
+
+static enum emu_result do_sse(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    struct emu_ctx *ctx = x->ctx;
+    unsigned n = d->memsize;
+    uint8_t v[16] = { 0 };
+    uint64_t la;
+    enum emu_result rc = sse_check(x);
+
+    if (rc)
+        return rc;
+    if (d->op == X86_OP_SSE_LOAD) {
+        if (d->has_mem) {
+            rc = sse_linear(x, false, &la);
+            if (!rc)
+                rc = emu_xfer(ctx, x->mode, la, n, EMU_READ, false, v);
+            if (rc)
+                return rc;
+        } else if (d->flags & X86_F_XMMRM) {
+            ctx->ops->get_xmm(ctx->opaque, d->rm, v);
+        } else {
+            uint64_t g = reg_get(x, d->rm, n);
+            memcpy(v, &g, n);
+        }
+        memset(v + n, 0, 16 - n); /* MOVD/MOVQ zero the rest */
+        ctx->ops->set_xmm(ctx->opaque, d->reg, v);
+        return EMU_OK;
+    }
+    ctx->ops->get_xmm(ctx->opaque, d->reg, v);
+    if (d->has_mem) {
+        rc = sse_linear(x, true, &la);
+        return rc ? rc : emu_xfer(ctx, x->mode, la, n, EMU_WRITE, true, v);
+    }
+    if (d->flags & X86_F_XMMRM) {
+        memset(v + n, 0, 16 - n); /* MOVQ xmm2, xmm1 zeroes 127:64 */
+        ctx->ops->set_xmm(ctx->opaque, d->rm, v);
+    } else {
+        uint64_t g = 0;
+        memcpy(&g, v, n);
+        reg_set(x, d->rm, n, g);
+    }
+    return EMU_OK;
+}
+
+/* --------------------------------------------------------------- strings */
+
+static uint64_t seg_base(struct exec *x, unsigned seg)
+{
+    if (x->mode == X86_MODE_64 && seg < X86_FS)
+        return 0;
+    emu_need(x->ctx, EMU_V_SEG(seg));
+    return x->ctx->regs.seg[seg].base;
+}
+
+/* One MOVS/STOS/LODS element at rSI/rDI (offsets si, di). */
+static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize;
+    uint64_t v = 0;
+    enum emu_result rc;
+
+    if (d->op == X86_OP_STOS) {
+        v = x->ctx->regs.gpr[X86_RAX];
+        return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
+    }
+    rc = emu_mem(x->ctx, x->mode, d->seg, si, sz, EMU_READ, false, &v);
+    if (rc)
+        return rc;
+    if (d->op == X86_OP_LODS) {
+        reg_set(x, X86_RAX, sz, v);
+        return EMU_OK;
+    }
+    return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
+}
+
+/* Runs up to rep_limit iterations, stopping early when rSI or rDI is about
+ * to enter another page; *done tells whether the instruction completed. */
+static enum emu_result do_string(struct exec *x, bool *done)
+{
+    const struct x86_insn *d = x->d;
+    struct emu_ctx *ctx = x->ctx;
+    uint64_t *g = ctx->regs.gpr;
+    uint64_t am = emu_size_mask(d->addrsize);
+    bool rep = d->prefixes & (X86_P_REP | X86_P_REPNE);
+    uint64_t count = rep ? g[X86_RCX] & am : 1;
+    int64_t delta = (x->rflags & EMU_FL_DF) ? -(int64_t)d->opsize : d->opsize;
+    unsigned limit = ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
+    uint64_t sbase = seg_base(x, d->seg), dbase = seg_base(x, X86_ES);
+    bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
+
+    *done = false;
+    for (unsigned n = 0; count; n++) {
+        uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
+        uint64_t nsi = (si + (uint64_t)delta) & am, ndi = (di + (uint64_t)delta) & am;
+        enum emu_result rc;
+
+        if (n == limit)
+            return EMU_OK;
+        if (n && ((uses_si && ((sbase + si) ^ (sbase + si - (uint64_t)delta)) >> 12) ||
+                  (uses_di && ((dbase + di) ^ (dbase + di - (uint64_t)delta)) >> 12)))
+            return EMU_OK; /* page boundary: resume on the next exit */
+        rc = string_step(x, si, di);
+        if (rc)
+            return rc;
+        if (uses_si)
+            reg_set(x, X86_RSI, d->addrsize, nsi);
+        if (uses_di)
+            reg_set(x, X86_RDI, d->addrsize, ndi);
+        count--;
+        if (rep)
+            reg_set(x, X86_RCX, d->addrsize, count);
+    }
+    *done = true;
+    return EMU_OK;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static enum emu_result execute(struct exec *x, bool *done)
+{
+    const struct x86_insn *d = x->d;
+
+    *done = true;
+    if (d->has_mem && !(d->flags & X86_F_STRING))
+        x->off = eff_addr(x, x->ctx->regs.gpr[X86_RSP]);
+    switch (d->op) {
+    case X86_OP_MOV:
+    case X86_OP_MOVZX:
+    case X86_OP_MOVSX:
+    case X86_OP_MOVNTI:
+        return do_mov(x);
+    case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB:
+    case X86_OP_AND: case X86_OP_SUB: case X86_OP_XOR: case X86_OP_CMP:
+    case X86_OP_TEST: case X86_OP_NOT: case X86_OP_NEG:
+    case X86_OP_INC: case X86_OP_DEC:
+        return do_alu(x);
+    case X86_OP_XCHG:
+        return do_xchg(x);
+    case X86_OP_CMPXCHG:
+        return do_cmpxchg(x);
+    case X86_OP_BT: case X86_OP_BTS: case X86_OP_BTR: case X86_OP_BTC:
+        return do_bt(x);
+    case X86_OP_PUSH:
+        return do_push(x);
+    case X86_OP_POP:
+        return do_pop(x);
+    case X86_OP_MOVS: case X86_OP_STOS: case X86_OP_LODS:
+        return do_string(x, done);
+    case X86_OP_SSE_LOAD: case X86_OP_SSE_STORE:
+        return do_sse(x);
+    default:
+        return emu_raise(x->ctx, EMU_INJECT_UD, 0, 0);
+    }
+}
+
+/* Reads up to 15 instruction bytes at CS:RIP, page by page.  A fault on
+ * the second page is kept in *late and only raised if the decoder needs
+ * those bytes. */
+static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
+                             enum emu_result *late, struct emu_fault *late_fault)
+{
+    const struct emu_regs *r = &ctx->regs;
+    uint64_t ip = mode == X86_MODE_64 ? r->rip : mode == X86_MODE_32 ? (uint32_t)r->rip
+                                                                     : r->rip & 0xffff;
+    unsigned want = X86_MAX_INSN_LEN, got = 0;
+    uint64_t la;
+    enum emu_result rc;
+
+    ctx->nbytes = 0;
+    if (mode != X86_MODE_64) {
+        const struct emu_seg *cs = &r->seg[X86_CS];
+
+        if (ip > cs->limit)
+            return emu_raise(ctx, EMU_INJECT_GP, 0, 0);
+        if (cs->limit - ip + 1 < want)
+            want = (unsigned)(cs->limit - ip + 1);
+        la = (cs->base + ip) & 0xffffffffull;
+    } else {
+        rc = emu_linear(ctx, mode, X86_CS, ip, 1, false, &la);
+        if (rc)
+            return rc;
+    }
+    while (got < want) {
+        unsigned chunk = MIN(want - got, 4096 - (unsigned)(la & 0xfff));
+        uint64_t gpa;
+        const uint8_t *p;
+
+        rc = emu_translate(ctx, la, EMU_FETCH, &gpa);
+        if (rc) {
+            if (!got)
+                return rc;
+            *late = rc;
+            *late_fault = ctx->fault;
+            break;
+        }
+        p = ctx->ops->ram_ptr(ctx->opaque, gpa);
+        if (!p) {
+            if (!got) {
+                plat_log(LOG_WARN, "x86: instruction fetch from non-RAM gpa %#llx",
+                         (unsigned long long)gpa);
+                return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+            }
+            *late = emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+            *late_fault = ctx->fault;
+            break;
+        }
+        memcpy(ctx->bytes + got, p, chunk);
+        got += chunk;
+        la = mode == X86_MODE_64 ? la + chunk : (la + chunk) & 0xffffffffull;
+    }
+    ctx->nbytes = (uint8_t)got;
+    return EMU_OK;
+}
+
+static void log_fault(struct emu_ctx *ctx, enum emu_result rc)
+{
+    char hex[3 * X86_MAX_INSN_LEN + 1];
+    unsigned n = ctx->insn.len ? ctx->insn.len : ctx->nbytes, pos = 0;
+
+    hex[0] = 0;
+    for (unsigned i = 0; i < n && i < X86_MAX_INSN_LEN; i++)
+        pos += (unsigned)hv_snprintf(hex + pos, sizeof(hex) - pos, i ? " %02x" : "%02x",
+                                     ctx->bytes[i]);
+    plat_log(rc == EMU_INJECT_PF ? LOG_INFO : LOG_WARN,
+             "x86: %s(%#x) at rip=%#llx cr2=%#llx bytes=[%s] op=%s",
+             emu_result_name(rc), ctx->fault.error_code,
+             (unsigned long long)ctx->regs.rip,
+             (unsigned long long)ctx->fault.cr2, hex, x86_op_name(ctx->insn.op));
+}
+
+static enum emu_result decode_fetched(struct emu_ctx *ctx, unsigned mode,
+                                      enum emu_result late,
+                                      const struct emu_fault *late_fault)
+{
+    int st = x86_decode(&ctx->insn, ctx->bytes, ctx->nbytes, (enum x86_mode)mode);
+
+    switch (st) {
+    case X86_DEC_OK:
+        return EMU_OK;
+    case X86_DEC_TRUNCATED:
+        if (late) {
+            ctx->fault = *late_fault;
+            return late;
+        }
+        return emu_raise(ctx, EMU_INJECT_GP, 0, 0); /* past the CS limit */
+    case X86_DEC_TOO_LONG:
+        return emu_raise(ctx, EMU_INJECT_GP, 0, 0);
+    default:
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    }
+}
+
+static void seed_tlb(struct emu_ctx *ctx, const struct emu_hint *hint)
+{
+    ctx->tlb[0].lpage = ctx->tlb[1].lpage = ~0ull;
+    ctx->tlb_next = 0;
+    if (hint && hint->gla_valid && (ctx->regs.cr0 & EMU_CR0_PG)) {
+        ctx->tlb[0].lpage = hint->gla >> 12;
+        ctx->tlb[0].ppage = hint->gpa & ~0xfffull;
+        ctx->tlb[0].perm = (uint8_t)(1u << EMU_READ |
+                                     (hint->is_write ? 1u << EMU_WRITE : 0));
+        ctx->tlb_next = 1;
+    }
+}
+
+enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+{
+    struct emu_regs *r = &ctx->regs;
+    unsigned mode = cpu_mode(r);
+    enum emu_result late = EMU_OK, rc;
+    struct emu_fault late_fault;
+    struct exec x = { .ctx = ctx, .d = &ctx->insn, .mode = mode, .rflags = r->rflags };
+    bool done;
+
+    ctx->dirty = 0;
+    ctx->insn.len = 0;
+    ctx->insn.op = X86_OP_NONE;
+    seed_tlb(ctx, hint);
+    rc = fetch(ctx, mode, &late, &late_fault);
+    if (!rc)
+        rc = decode_fetched(ctx, mode, late, &late_fault);
+    if (!rc)
+        rc = execute(&x, &done);
+    if (rc) {
+        log_fault(ctx, rc);
+        return rc;
+    }
+    if ((x.rflags ^ r->rflags) || (r->rflags & EMU_FL_RF)) {
+        r->rflags = x.rflags & ~(uint64_t)EMU_FL_RF;
+        ctx->dirty |= EMU_D_RFLAGS;
+    }
+    if (done) {
+        uint64_t ip = r->rip + ctx->insn.len;
+
+        r->rip = mode == X86_MODE_64 ? ip : mode == X86_MODE_32 ? (uint32_t)ip
+                                                                 : ip & 0xffff;
+        ctx->dirty |= EMU_D_RIP;
+    }
+    return EMU_OK;
+}

@@ -1,0 +1,190 @@
+/*
+ * x86 instruction emulator for MMIO exits.
+ *
+ * emu_run() fetches the instruction at the guest's CS:RIP (through the
+ * guest's own paging), decodes it, performs its memory accesses through the
+ * backend's access callback (RAM or MMIO alike), updates registers and
+ * flags, and advances RIP.  It sees the guest only through struct emu_ctx:
+ * the register file below plus struct emu_ops.  hv.efi fills both from the
+ * VMCS; the host tests use a fake vCPU (tests/unit/fake_vcpu.h).
+ *
+ * Backend contract, per exit:
+ *   1. Fill ctx->regs: always gpr[16], rip, rflags, cr0, cr4, efer, cpl and
+ *      seg[X86_CS]; set ctx->valid to the EMU_V_* bits of anything else
+ *      already filled (cr3, other segments).  The emulator asks ops->load
+ *      for the rest only when an instruction needs it.
+ *   2. Call emu_run(ctx, &hint).
+ *   3. EMU_OK: write back every register named in ctx->dirty (EMU_D_*).
+ *      EMU_INJECT_*: also write back ctx->dirty (a REP instruction may have
+ *      made progress), then inject ctx->fault (vector, error code, CR2).
+ *   The XMM registers are read and written through ops->get_xmm/set_xmm, so
+ *   the hypervisor itself never touches FPU/SSE state.
+ */
+#ifndef HV_X86_EMULATE_H
+#define HV_X86_EMULATE_H
+
+#include "hv/base.h"
+#include "hv/x86/decode.h"
+
+/* A segment register as the VMCS holds it. */
+struct emu_seg {
+    uint64_t base;
+    uint32_t limit; /* byte granular (G already applied) */
+    uint32_t attr;  /* VMCS access-rights format, see EMU_SEG_* */
+    uint16_t sel;
+};
+
+/* Access-rights bits (SDM 24.4.1, "Guest Register State"). */
+#define EMU_SEG_TYPE_MASK 0xfu
+#define EMU_SEG_TYPE_CODE 0x8u  /* type bit 3: code segment */
+#define EMU_SEG_TYPE_RW 0x2u    /* data: writable; code: readable */
+#define EMU_SEG_TYPE_DOWN 0x4u  /* data: expand-down */
+#define EMU_SEG_S (1u << 4)
+#define EMU_SEG_P (1u << 7)
+#define EMU_SEG_L (1u << 13)
+#define EMU_SEG_DB (1u << 14)
+#define EMU_SEG_G (1u << 15)
+#define EMU_SEG_UNUSABLE (1u << 16)
+
+/* The guest register file. */
+struct emu_regs {
+    uint64_t gpr[16]; /* enum x86_reg order: RAX, RCX, RDX, RBX, RSP, ... */
+    uint64_t rip;
+    uint64_t rflags;
+    uint64_t cr0, cr3, cr4, efer;
+    struct emu_seg seg[X86_NR_SEGS]; /* enum x86_seg order: ES CS SS DS FS GS */
+    uint8_t cpl;
+};
+
+/* ctx->valid: parts of regs that are filled (beyond the mandatory ones). */
+#define EMU_V_CR3 (1u << 0)
+#define EMU_V_SEG(s) (1u << (1 + (s))) /* s: enum x86_seg */
+#define EMU_V_ALL 0x7fu
+
+/* ctx->dirty: registers the emulator changed. */
+#define EMU_D_GPR(r) (1u << (r)) /* r: 0..15 */
+#define EMU_D_GPRS 0xffffu
+#define EMU_D_RIP (1u << 16)
+#define EMU_D_RFLAGS (1u << 17)
+
+/* RFLAGS bits the emulator uses. */
+#define EMU_FL_CF (1u << 0)
+#define EMU_FL_PF (1u << 2)
+#define EMU_FL_AF (1u << 4)
+#define EMU_FL_ZF (1u << 6)
+#define EMU_FL_SF (1u << 7)
+#define EMU_FL_TF (1u << 8)
+#define EMU_FL_DF (1u << 10)
+#define EMU_FL_OF (1u << 11)
+#define EMU_FL_RF (1u << 16)
+#define EMU_FL_VM (1u << 17)
+#define EMU_FL_AC (1u << 18)
+#define EMU_FL_ARITH (EMU_FL_CF | EMU_FL_PF | EMU_FL_AF | EMU_FL_ZF | EMU_FL_SF | EMU_FL_OF)
+
+/* Control register bits the emulator uses. */
+#define EMU_CR0_PE (1ull << 0)
+#define EMU_CR0_EM (1ull << 2)
+#define EMU_CR0_TS (1ull << 3)
+#define EMU_CR0_WP (1ull << 16)
+#define EMU_CR0_PG (1ull << 31)
+#define EMU_CR4_PSE (1ull << 4)
+#define EMU_CR4_PAE (1ull << 5)
+#define EMU_CR4_OSFXSR (1ull << 9)
+#define EMU_CR4_LA57 (1ull << 12)
+#define EMU_CR4_SMEP (1ull << 20)
+#define EMU_CR4_SMAP (1ull << 21)
+#define EMU_EFER_LME (1ull << 8)
+#define EMU_EFER_LMA (1ull << 10)
+#define EMU_EFER_NXE (1ull << 11)
+
+/* What the emulator needs from the world around it. */
+struct emu_ops {
+    /* Fills the parts of regs named by `want` (EMU_V_* bits).  May be NULL
+     * when the backend always sets ctx->valid = EMU_V_ALL. */
+    void (*load)(void *opaque, struct emu_regs *regs, unsigned want);
+    /* The guest's XMM register `reg` (0..15), 16 bytes little-endian. */
+    void (*get_xmm)(void *opaque, unsigned reg, uint8_t val[16]);
+    void (*set_xmm)(void *opaque, unsigned reg, const uint8_t val[16]);
+    /* Host pointer to guest-physical gpa when it is RAM (or ROM) the
+     * emulator may read directly, valid up to the end of gpa's 4 KiB page;
+     * NULL otherwise.  Used for page-table walks and instruction fetch. */
+    uint8_t *(*ram_ptr)(void *opaque, uint64_t gpa);
+    /* One data access of size 1, 2, 4 or 8 bytes at guest-physical gpa, RAM
+     * or MMIO; *val is the value (little-endian, low `size` bytes).  A
+     * 16-byte SSE access arrives as two 8-byte ones, low half first.
+     * Returns 0, or non-zero when nothing could be accessed (the emulator
+     * then treats reads as all-ones and drops writes, like the bus). */
+    int (*access)(void *opaque, uint64_t gpa, unsigned size, bool is_write,
+                  uint64_t *val);
+};
+
+/* What the exit told us (EPT violation): optional, speeds up translation. */
+struct emu_hint {
+    uint64_t gla;      /* guest-linear address of the faulting access */
+    uint64_t gpa;      /* guest-physical address of it */
+    bool gla_valid;    /* exit qualification bit 7 (and bit 8: translated) */
+    bool is_write;     /* the faulting access was a write */
+};
+
+enum emu_result {
+    EMU_OK = 0,        /* emulated; RIP advanced (or REP to be resumed) */
+    EMU_INJECT_UD,     /* inject ctx->fault: #UD */
+    EMU_INJECT_NM,     /* #NM (SSE with CR0.TS) */
+    EMU_INJECT_SS,     /* #SS(0) */
+    EMU_INJECT_GP,     /* #GP(0) */
+    EMU_INJECT_PF,     /* #PF with ctx->fault.cr2 and error code */
+};
+
+/* The exception to inject when emu_run does not return EMU_OK. */
+struct emu_fault {
+    uint8_t vector;        /* 6 #UD, 7 #NM, 12 #SS, 13 #GP, 14 #PF */
+    bool has_error_code;
+    uint32_t error_code;
+    uint64_t cr2;          /* #PF only */
+};
+
+#define EMU_REP_LIMIT_DEFAULT 4096u
+
+/* One walk result kept for the rest of the exit (the walk is per page). */
+struct emu_tlb {
+    uint64_t lpage;   /* linear page number, ~0 when empty */
+    uint64_t ppage;   /* guest-physical page base */
+    uint8_t perm;     /* bit (1 << enum emu_access) per allowed access */
+};
+
+struct emu_ctx {
+    const struct emu_ops *ops;
+    void *opaque;
+    struct emu_regs regs;
+    unsigned valid;     /* EMU_V_*: filled by the backend or by ops->load */
+    unsigned dirty;     /* EMU_D_*: set by emu_run */
+    unsigned rep_limit; /* max REP iterations per run, 0: the default */
+    struct emu_fault fault;
+
+    /* Filled by emu_run, for logs and tests. */
+    struct x86_insn insn;
+    uint8_t bytes[X86_MAX_INSN_LEN];
+    uint8_t nbytes;
+
+    /* private to one emu_run */
+    struct emu_tlb tlb[2];
+    uint8_t tlb_next;
+};
+
+/* Emulates the instruction at CS:RIP.  hint may be NULL. */
+enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint);
+
+/* Name of a result, for logs. */
+const char *emu_result_name(enum emu_result r);
+
+/* ------------------------------------------------- guest paging (paging.c) */
+enum emu_access { EMU_READ = 0, EMU_WRITE = 1, EMU_FETCH = 2 };
+
+/* Translates a guest-linear address with the guest's paging mode (none,
+ * 32-bit, PAE, 4-level, 5-level), checking permissions for CPL and `acc`
+ * and setting accessed/dirty bits.  Returns EMU_OK and *gpa, or an
+ * EMU_INJECT_* with ctx->fault filled. */
+enum emu_result emu_translate(struct emu_ctx *ctx, uint64_t la,
+                              enum emu_access acc, uint64_t *gpa);
+
+#endif

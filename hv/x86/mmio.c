@@ -1,0 +1,53 @@
+/*
+ * EPT violation -> emulator -> address_space_read/write.  See mmio.h.
+ */
+#include "hv/x86/mmio.h"
+#include "hv/platform.h"
+#include "hv/x86/emu_internal.h"
+
+int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
+                   bool is_write, uint64_t *val)
+{
+    MemTxResult r;
+
+    if (is_write) {
+        r = address_space_write(as, gpa, val, size);
+    } else {
+        *val = 0;
+        r = address_space_read(as, gpa, val, size);
+    }
+    /* Device refusals (MEMTX_ERROR) behave like the bus: no exception. */
+    return r == MEMTX_DECODE_ERROR;
+}
+
+uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa)
+{
+    const FlatRange *fr = flatview_lookup(address_space_flatview(as), gpa);
+
+    if (!fr || !(fr->flags & FR_DIRECT_READ))
+        return NULL;
+    /* The emulator reads up to the end of gpa's page: the range must
+     * cover it, or a neighbouring range could be skipped. */
+    if (fr->last < (gpa | 0xfff))
+        return NULL;
+    return flatrange_ram_ptr(fr, gpa);
+}
+
+enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
+                                   uint64_t gpa, uint64_t gla)
+{
+    struct emu_hint hint = {
+        .gla = gla,
+        .gpa = gpa,
+        .gla_valid = (qual & EPT_QUAL_GLA_VALID) && (qual & EPT_QUAL_GLA_TRANSLATED),
+        .is_write = qual & EPT_QUAL_WRITE,
+    };
+
+    if (qual & EPT_QUAL_FETCH) {
+        plat_log(LOG_WARN, "x86: #UD: execution from MMIO gpa=%#llx rip=%#llx",
+                 (unsigned long long)gpa, (unsigned long long)ctx->regs.rip);
+        ctx->dirty = 0;
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    }
+    return emu_run(ctx, &hint);
+}

@@ -1,0 +1,41 @@
+/*
+ * Glue from an EPT violation to the emulator and from the emulator's
+ * memory callbacks to the memory API (memory/memory.h).
+ *
+ * The VMX code keeps one AddressSpace per guest ("memory") and implements
+ * struct emu_ops with these helpers:
+ *   ops.access  = a wrapper calling mmio_as_access(vcpu->as, ...)
+ *   ops.ram_ptr = a wrapper calling mmio_as_ram_ptr(vcpu->as, ...)
+ * and on exit reason 48 calls mmio_ept_violation() with the exit
+ * qualification, GUEST_PHYSICAL_ADDRESS and GUEST_LINEAR_ADDRESS.
+ */
+#ifndef HV_X86_MMIO_H
+#define HV_X86_MMIO_H
+
+#include "hv/x86/emulate.h"
+#include "memory/memory.h"
+
+/* EPT-violation exit qualification bits (SDM 28.2.1, Table 28-7). */
+#define EPT_QUAL_READ (1ull << 0)
+#define EPT_QUAL_WRITE (1ull << 1)
+#define EPT_QUAL_FETCH (1ull << 2)
+#define EPT_QUAL_GLA_VALID (1ull << 7)
+#define EPT_QUAL_GLA_TRANSLATED (1ull << 8) /* the access itself, not a walk */
+
+/* One access of 1, 2, 4 or 8 bytes through the address space's dispatch
+ * (RAM copied, MMIO dispatched as one access when inside one region).
+ * Returns 0, or 1 when nothing was mapped there (reads then give 0xff..). */
+int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
+                   bool is_write, uint64_t *val);
+
+/* Host pointer to RAM/ROM at gpa (valid to the end of the 4 KiB page and
+ * of the flat range), or NULL for MMIO and unassigned space. */
+uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa);
+
+/* Handles one EPT violation: classifies it, and for a data access runs the
+ * emulator.  ctx->regs must be filled as emulate.h describes.  A fetch
+ * from MMIO is refused with #UD and a log line. */
+enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
+                                   uint64_t gpa, uint64_t gla);
+
+#endif

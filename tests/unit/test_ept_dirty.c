@@ -1,0 +1,317 @@
+/*
+ * Dirty logging through the EPT, for each strategy (PML, A/D flags,
+ * write protection), driven by the simulated CPU with its TLB:
+ *  - logging splits the region to 4 KiB logged leaves; stopping merges back;
+ *  - a page written since the last harvest is reported exactly once;
+ *  - a page only read is never reported;
+ *  - writes straddling two pages report both; writes through an alias
+ *    report the aliased RAM's page;
+ *  - a write in the window between a harvest and its INVEPT is reported in
+ *    that harvest or the next, never lost;
+ *  - a PML-full exit in the middle of many writes loses nothing;
+ *  - harvesting with nothing written asks for no INVEPT.
+ */
+#include "ept/ept_listener.h"
+#include "hv/host/platform_host.h"
+#include "test.h"
+#include "ept_sim.h"
+
+#define KiB 1024ull
+#define MiB (1024 * KiB)
+#define RAM_GPA 0x100000000ull  /* 4 GiB */
+#define ALIAS_GPA 0x200000000ull
+#define RAM_SIZE (8 * MiB)
+#define PAGES (RAM_SIZE / 4096)
+
+struct env {
+    MemoryRegion root, ram, alias;
+    AddressSpace as;
+    EptListener el;
+    EptPml pml;
+    EptSim sim;
+    uint8_t *buf;
+    EptDirtyMode mode;
+};
+
+static EptCaps caps_for(EptDirtyMode mode)
+{
+    EptCaps c = { .page_2m = true, .page_1g = true };
+
+    c.ad = mode != EPT_DIRTY_WP;
+    c.pml = mode == EPT_DIRTY_PML;
+    return c;
+}
+
+static void env_init(struct env *e, EptDirtyMode mode)
+{
+    EptCaps caps = caps_for(mode);
+
+    memset(e, 0, sizeof(*e));
+    e->mode = mode;
+    e->buf = aligned_alloc(2 * MiB, RAM_SIZE);
+    memory_region_init(&e->root, "system", MR_SIZE_2_64);
+    address_space_init(&e->as, &e->root, "memory");
+    memory_region_init_ram_ptr(&e->ram, "ram", RAM_SIZE, e->buf);
+    memory_region_init_alias(&e->alias, "ram-alias", &e->ram, 1 * MiB, 2 * MiB);
+    memory_region_add_subregion(&e->root, RAM_GPA, &e->ram);
+    memory_region_add_subregion(&e->root, ALIAS_GPA, &e->alias);
+    CHECK_EQ(ept_listener_init(&e->el, &caps, 64, &e->as), MR_OK);
+    CHECK_EQ(e->el.ept.mode, mode);
+    ept_sim_attach(&e->sim, &e->el.ept);
+    if (mode == EPT_DIRTY_PML) {
+        CHECK_EQ(ept_pml_init(&e->pml), MR_OK);
+        ept_pml_attach(&e->el, &e->pml);
+        ept_sim_set_pml(&e->sim, e->pml.log, &e->pml.index);
+    }
+}
+
+static void env_fini(struct env *e)
+{
+    if (e->mode == EPT_DIRTY_PML) {
+        ept_pml_detach(&e->el, &e->pml);
+        ept_pml_destroy(&e->pml);
+    }
+    ept_listener_destroy(&e->el);
+    memory_region_set_log(&e->ram, false, DIRTY_MEMORY_MIGRATION);
+    memory_region_del_subregion(&e->root, &e->ram);
+    memory_region_del_subregion(&e->root, &e->alias);
+    address_space_destroy(&e->as);
+    memory_region_destroy(&e->alias);
+    memory_region_destroy(&e->ram);
+    memory_region_destroy(&e->root);
+    free(e->buf);
+}
+
+/* The exit handler: PML-full drains, write-protect faults are resolved. */
+static EptSimResult guest_access(struct env *e, uint64_t gpa, void *p, size_t len, bool write)
+{
+    for (int tries = 0; tries < 8; tries++) {
+        EptSimResult r = ept_sim_access(&e->sim, gpa, p, len, write);
+        if (r == SIM_PML_FULL) {
+            ept_pml_drain(&e->el, &e->pml);
+            continue;
+        }
+        if (r == SIM_VIOLATION && e->sim.fault_write && ept_wp_fault(&e->el, e->sim.fault_gpa))
+            continue;
+        return r;
+    }
+    return SIM_MISCONFIG;
+}
+
+static void gwrite(struct env *e, uint64_t gpa, size_t len)
+{
+    uint8_t data[64];
+
+    memset(data, 0xa5, sizeof(data));
+    CHECK_EQ(guest_access(e, gpa, data, len, true), SIM_OK);
+}
+
+static void gread(struct env *e, uint64_t gpa, size_t len)
+{
+    uint8_t data[64];
+
+    CHECK_EQ(guest_access(e, gpa, data, len, false), SIM_OK);
+}
+
+/* Harvests, returns the dirty pages (RAM page indices) as a bitmap string
+ * "3,5,100" and resets the client's bitmap. */
+static const char *harvest(struct env *e)
+{
+    static char out[4096];
+    size_t n = 0;
+
+    memory_region_sync_dirty_bitmap(&e->ram);
+    out[0] = 0;
+    for (uint64_t p = 0; p < PAGES; p++)
+        if (memory_region_get_dirty(&e->ram, p * 4096, 4096, DIRTY_MEMORY_MIGRATION) &&
+            n < sizeof(out) - 16)
+            n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%" PRIu64, n ? "," : "", p);
+    memory_region_reset_dirty(&e->ram, 0, RAM_SIZE, DIRTY_MEMORY_MIGRATION);
+    return out;
+}
+
+static void check_ept(struct env *e)
+{
+    CHECK_EQ(ept_listener_check(&e->el, NULL, NULL), 0);
+    CHECK_EQ(e->sim.misconfigs, 0);
+}
+
+static void start_logging(struct env *e)
+{
+    EptWalk w;
+
+    CHECK(ept_walk(&e->el.ept, RAM_GPA, &w));
+    CHECK_EQ(w.page_size, 2 * MiB);
+    gwrite(e, RAM_GPA + 3 * 4096, 8); /* before logging: not reported */
+    CHECK_EQ(memory_region_set_log(&e->ram, true, DIRTY_MEMORY_MIGRATION), MR_OK);
+    CHECK(ept_walk(&e->el.ept, RAM_GPA, &w));
+    CHECK_EQ(w.page_size, 4096);
+    CHECK(w.soft & EPT_SOFT_LOG);
+    CHECK_EQ(w.perms, e->mode == EPT_DIRTY_WP ? 5u : 7u);
+    check_ept(e);
+    CHECK_STR(harvest(e), "");
+}
+
+static void run_semantics(EptDirtyMode mode)
+{
+    struct env e;
+    EptWalk w;
+    unsigned long flushes;
+
+    env_init(&e, mode);
+    start_logging(&e);
+
+    /* Written pages exactly once; read pages never. */
+    gwrite(&e, RAM_GPA + 0, 1);
+    gwrite(&e, RAM_GPA + 5 * 4096 + 100, 4);
+    gwrite(&e, RAM_GPA + 5 * 4096 + 200, 4);
+    gwrite(&e, RAM_GPA + 100 * 4096, 8);
+    gread(&e, RAM_GPA + 7 * 4096, 8);
+    gread(&e, RAM_GPA + 8 * 4096, 64);
+    CHECK_EQ(e.buf[5 * 4096 + 100], 0xa5);
+    CHECK_STR(harvest(&e), "0,5,100");
+    CHECK_STR(harvest(&e), "");
+    /* Written again after the harvest: reported again. */
+    gwrite(&e, RAM_GPA + 5 * 4096, 1);
+    gread(&e, RAM_GPA + 100 * 4096, 8);
+    CHECK_STR(harvest(&e), "5");
+
+    /* Straddling two pages; through the alias (RAM offset 1 MiB). */
+    gwrite(&e, RAM_GPA + 10 * 4096 - 4, 8);
+    gwrite(&e, ALIAS_GPA + 3 * 4096 + 16, 8);
+    CHECK_EQ(e.buf[1 * MiB + 3 * 4096 + 16], 0xa5);
+    CHECK_STR(harvest(&e), "9,10,259");
+    check_ept(&e);
+
+    /* Nothing written: no INVEPT for the harvest. */
+    flushes = e.sim.flushes;
+    CHECK_STR(harvest(&e), "");
+    CHECK_EQ(e.sim.flushes, flushes);
+    /* Something written: exactly one per harvest of the region's sections. */
+    gwrite(&e, RAM_GPA + 42 * 4096, 1);
+    CHECK_STR(harvest(&e), "42");
+    CHECK(e.sim.flushes >= flushes + 1);
+
+    /* Many writes, across a PML-full exit in PML mode. */
+    for (uint64_t p = 1000; p < 1600; p++)
+        gwrite(&e, RAM_GPA + p * 4096 + 8, 1);
+    if (mode == EPT_DIRTY_PML)
+        CHECK(e.sim.pml_full >= 1);
+    const char *h = harvest(&e);
+    CHECK(strncmp(h, "1000,1001,", 10) == 0);
+    CHECK(strstr(h, ",1599") != NULL && strlen(h) == 600 * 5 - 1);
+    CHECK_STR(harvest(&e), "");
+
+    /* Stopping merges back to large pages. */
+    CHECK_EQ(memory_region_set_log(&e.ram, false, DIRTY_MEMORY_MIGRATION), MR_OK);
+    CHECK(ept_walk(&e.el.ept, RAM_GPA + 5 * 4096, &w));
+    CHECK_EQ(w.page_size, 2 * MiB);
+    CHECK_EQ(w.perms, 7);
+    CHECK(!(w.soft & EPT_SOFT_LOG));
+    check_ept(&e);
+    gwrite(&e, RAM_GPA + 5 * 4096, 1);
+    env_fini(&e);
+}
+
+/* A second vCPU writing in the window between harvest and INVEPT. */
+struct race {
+    struct env *e;
+};
+
+static void racing_writes(EptSim *sim, void *opaque)
+{
+    struct race *r = opaque;
+
+    (void)sim;
+    gwrite(r->e, RAM_GPA + 20 * 4096 + 1, 1); /* cached dirty/writable */
+    gwrite(r->e, RAM_GPA + 21 * 4096 + 1, 1); /* clean, not cached */
+}
+
+static void run_race(EptDirtyMode mode)
+{
+    struct env e;
+    struct race r = { &e };
+    const char *h1, *h2;
+    char first[64];
+
+    env_init(&e, mode);
+    start_logging(&e);
+    gwrite(&e, RAM_GPA + 20 * 4096, 1);
+    e.sim.before_flush = racing_writes;
+    e.sim.before_flush_opaque = &r;
+    h1 = harvest(&e);
+    snprintf(first, sizeof(first), "%s", h1);
+    CHECK(e.sim.before_flush == NULL); /* the window was played */
+    h2 = harvest(&e);
+    /* 20 was written before and during: in the first harvest.  21 only in
+     * the window: the first or the second, and in exactly one of them. */
+    CHECK(strstr(first, "20") == first);
+    CHECK((strcmp(first, "20,21") == 0) != (strcmp(h2, "21") == 0));
+    CHECK_STR(harvest(&e), "");
+    CHECK_EQ(e.buf[21 * 4096 + 1], 0xa5);
+    env_fini(&e);
+}
+
+static void test_pml(void)
+{
+    run_semantics(EPT_DIRTY_PML);
+    run_race(EPT_DIRTY_PML);
+}
+
+static void test_ad(void)
+{
+    run_semantics(EPT_DIRTY_AD);
+    run_race(EPT_DIRTY_AD);
+}
+
+static void test_wp(void)
+{
+    run_semantics(EPT_DIRTY_WP);
+    run_race(EPT_DIRTY_WP);
+}
+
+/* Write-protect faults that are not the logger's stay violations. */
+static void test_wp_fault_filter(void)
+{
+    struct env e;
+    uint8_t b = 1;
+
+    env_init(&e, EPT_DIRTY_WP);
+    CHECK(!ept_wp_fault(&e.el, RAM_GPA));      /* not logging: W is there */
+    CHECK(!ept_wp_fault(&e.el, 0x300000000ull)); /* unmapped */
+    memory_region_set_readonly(&e.ram, true);
+    memory_region_set_log(&e.ram, true, DIRTY_MEMORY_VGA);
+    CHECK_EQ(ept_sim_write(&e.sim, RAM_GPA, &b, 1), SIM_VIOLATION);
+    CHECK(!ept_wp_fault(&e.el, RAM_GPA));      /* read-only RAM: a real trap */
+    memory_region_set_readonly(&e.ram, false);
+    CHECK_EQ(ept_sim_write(&e.sim, RAM_GPA, &b, 1), SIM_VIOLATION);
+    CHECK(ept_wp_fault(&e.el, RAM_GPA));
+    CHECK_EQ(ept_sim_write(&e.sim, RAM_GPA, &b, 1), SIM_OK);
+    CHECK(memory_region_get_dirty(&e.ram, 0, 4096, DIRTY_MEMORY_VGA));
+    memory_region_set_log(&e.ram, false, DIRTY_MEMORY_VGA);
+    env_fini(&e);
+}
+
+/* A PML index the VMX code corrupted is reported, not trusted. */
+static void test_pml_bad_index(void)
+{
+    struct env e;
+
+    env_init(&e, EPT_DIRTY_PML);
+    e.pml.index = 700;
+    CHECK_EQ(ept_pml_drain(&e.el, &e.pml), 512);
+    CHECK(strstr(plat_host_last_log(), "PML index 700") != NULL);
+    CHECK_EQ(e.pml.index, 511);
+    CHECK_EQ(ept_pml_drain(&e.el, &e.pml), 0);
+    env_fini(&e);
+}
+
+int main(void)
+{
+    RUN(test_pml);
+    RUN(test_ad);
+    RUN(test_wp);
+    RUN(test_wp_fault_filter);
+    RUN(test_pml_bad_index);
+    return test_summary("test_ept_dirty");
+}
