@@ -5,26 +5,9 @@
  * for ept_apply.
  */
 #include "ept/ept_listener.h"
+#include "hv/lib/vec.h"
 
 /* ------------------------------------------------------------ sections */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    size_t ncap;
-    void *nv;
-
-    if (n < *cap)
-        return MR_OK;
-    ncap = *cap ? *cap * 2 : 16;
-    if (!(nv = plat_alloc(ncap * elem)))
-        return MR_ENOMEM;
-    if (n)
-        memcpy(nv, *v, n * elem);
-    plat_free(*v);
-    *v = nv;
-    *cap = ncap;
-    return MR_OK;
-}
-
 size_t ept_sections_lower_bound(const EptSectionList *l, uint64_t gpa)
 {
     size_t lo = 0, hi = l->n;
@@ -41,7 +24,7 @@ size_t ept_sections_lower_bound(const EptSectionList *l, uint64_t gpa)
 
 static int insert_at(EptSectionList *l, size_t i, const EptSection *s)
 {
-    if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)))
+    if (!vec_reserve((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v), l->n))
         return MR_ENOMEM;
     memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof(*l->v));
     l->v[i] = *s;
@@ -180,7 +163,7 @@ int ept_runs_build(EptRunList *out, const EptSectionList *secs, const EptContext
             continue;
         }
         if (open && trim(&cur, c)) {
-            if (grow((void **)&out->v, &out->cap, out->n, sizeof(*out->v)))
+            if (!vec_reserve((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v), out->n))
                 return MR_ENOMEM;
             out->v[out->n++] = cur;
         }
@@ -218,7 +201,7 @@ static int emit(struct pieces *p, uint64_t s, uint64_t l, const EptDesc *d)
         last->last = l;
         return MR_OK;
     }
-    if (grow((void **)&p->v, &p->cap, p->n, sizeof(*p->v)))
+    if (!vec_reserve((void **)&p->v, &p->cap, p->n + 1, sizeof(*p->v), p->n))
         return MR_ENOMEM;
     p->v[p->n++] = (EptPiece){ s, l, *d };
     return MR_OK;

@@ -10,6 +10,7 @@
  * with the best precedence: O(n log n), with radix-sorted endpoints.
  */
 #include "memory/internal.h"
+#include "hv/lib/vec.h"
 
 typedef __int128 i128;
 
@@ -41,31 +42,9 @@ struct scratch {
 };
 static struct scratch sc;
 
-/* Grows *arr to hold `need` elements of `elem` bytes, keeping contents. */
-static bool grow(void **arr, size_t *cap, size_t need, size_t elem, size_t keep)
-{
-    size_t ncap;
-    void *p;
-
-    if (need <= *cap)
-        return true;
-    ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    p = plat_alloc(ncap * elem);
-    if (!p)
-        return false;
-    if (keep)
-        memcpy(p, *arr, keep * elem);
-    plat_free(*arr);
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 static void add_piece(uint64_t start, msize_t end, MemoryRegion *mr, hwaddr offset)
 {
-    if (!grow((void **)&sc.pieces, &sc.cap_pieces, sc.npieces + 1,
+    if (!vec_reserve((void **)&sc.pieces, &sc.cap_pieces, sc.npieces + 1,
               sizeof(*sc.pieces), sc.npieces)) {
         sc.failed = true;
         return;
@@ -191,7 +170,7 @@ static bool emit(FlatView *v, uint64_t start, uint64_t last, const struct piece 
         prev->last = last;
         return true;
     }
-    if (!grow((void **)&v->ranges, &v->cap, v->nr + 1, sizeof(*v->ranges), v->nr))
+    if (!vec_reserve((void **)&v->ranges, &v->cap, v->nr + 1, sizeof(*v->ranges), v->nr))
         return false;
     v->ranges[v->nr++] = (FlatRange){
         .start = start, .last = last, .mr = p->mr, .offset_in_region = off,
@@ -204,13 +183,13 @@ static bool prepare_events(size_t *nev)
 {
     size_t n = sc.npieces, k = 0;
 
-    if (!grow((void **)&sc.ev, &sc.cap_ev, 2 * n, sizeof(*sc.ev), 0))
+    if (!vec_reserve((void **)&sc.ev, &sc.cap_ev, 2 * n, sizeof(*sc.ev), 0))
         return false;
     plat_free(sc.ev_tmp);
     sc.ev_tmp = plat_alloc(sc.cap_ev * sizeof(*sc.ev));
     if (!sc.ev_tmp)
         return false;
-    if (!grow((void **)&sc.heap, &sc.cap_n, n, sizeof(*sc.heap), 0))
+    if (!vec_reserve((void **)&sc.heap, &sc.cap_n, n, sizeof(*sc.heap), 0))
         return false;
     plat_free(sc.active);
     sc.active = plat_alloc(sc.cap_n);
@@ -236,7 +215,7 @@ static bool sweep(FlatView *v)
     if (!prepare_events(&nev))
         return false;
     /* n pieces cut each other into at most 2n - 1 ranges: size once. */
-    if (!grow((void **)&v->ranges, &v->cap, 2 * sc.npieces, sizeof(*v->ranges), 0))
+    if (!vec_reserve((void **)&v->ranges, &v->cap, 2 * sc.npieces, sizeof(*v->ranges), 0))
         return false;
     if (nev < 64) {
         insertion_sort(sc.ev, nev);
