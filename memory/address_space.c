@@ -125,16 +125,17 @@ static MemTxResult dispatch_chunk(const FlatRange *fr, hwaddr addr, uint8_t *buf
 static MemTxResult access_range(const FlatRange *fr, hwaddr addr, uint8_t *buf,
                                 uint64_t len, bool is_write)
 {
-    uint8_t *ram = fr->mr->ram + fr->offset_in_region + (addr - fr->start);
+    hwaddr off = fr->offset_in_region + (addr - fr->start);
 
+    /* Only direct ranges have RAM behind them (I/O regions have none). */
     if (!is_write && (fr->flags & FR_DIRECT_READ)) {
-        memcpy(buf, ram, len);
+        memcpy(buf, fr->mr->ram + off, len);
         return MEMTX_OK;
     }
     if (is_write && (fr->flags & FR_DIRECT_WRITE)) {
-        memcpy(ram, buf, len);
+        memcpy(fr->mr->ram + off, buf, len);
         if (fr->mr->dirty_log_mask)
-            memory_region_set_dirty(fr->mr, ram - fr->mr->ram, len);
+            memory_region_set_dirty(fr->mr, off, len);
         return MEMTX_OK;
     }
     return dispatch_chunk(fr, addr, buf, len, is_write);

@@ -11,14 +11,6 @@
  */
 #include "hv/x86/emu_internal.h"
 
-/* Canonical: bits 63..47 (or 63..56 with LA57) all equal. */
-static bool canonical(const struct emu_regs *r, uint64_t la)
-{
-    unsigned bits = (r->cr4 & EMU_CR4_LA57) ? 57 : 48;
-
-    return (uint64_t)((int64_t)(la << (64 - bits)) >> (64 - bits)) == la;
-}
-
 static enum emu_result seg_fault(struct emu_ctx *ctx, unsigned seg)
 {
     return emu_raise(ctx, seg == X86_SS ? EMU_INJECT_SS : EMU_INJECT_GP, 0, 0);
@@ -65,7 +57,7 @@ enum emu_result emu_linear(struct emu_ctx *ctx, unsigned mode, unsigned seg,
             emu_need(ctx, EMU_V_SEG(seg));
             a += ctx->regs.seg[seg].base;
         }
-        if (!canonical(&ctx->regs, a) || !canonical(&ctx->regs, a + size - 1))
+        if (!emu_canonical(&ctx->regs, a) || !emu_canonical(&ctx->regs, a + size - 1))
             return seg_fault(ctx, seg);
         *la = a;
         return EMU_OK;
@@ -122,15 +114,42 @@ enum emu_result emu_xfer(struct emu_ctx *ctx, unsigned mode, uint64_t la,
     return EMU_OK;
 }
 
-enum emu_result emu_mem(struct emu_ctx *ctx, unsigned mode, unsigned seg,
-                        uint64_t off, unsigned size, enum emu_access acc,
-                        bool write, void *buf)
+/* Same-page access of 1, 2, 4 or 8 bytes: the common case, one bus call. */
+static enum emu_result access_page(struct emu_ctx *ctx, uint64_t la, unsigned size,
+                                   enum emu_access acc, bool write, uint64_t *val)
 {
-    uint64_t la;
-    enum emu_result rc = emu_linear(ctx, mode, seg, off, size,
-                                    write || acc == EMU_WRITE, &la);
+    uint64_t gpa, v = write ? *val : 0;
+    enum emu_result rc = emu_translate_fast(ctx, la, acc, &gpa);
 
     if (rc)
         return rc;
-    return emu_xfer(ctx, mode, la, size, acc, write, buf);
+    if (ctx->ops->access(ctx->opaque, gpa, size, write, &v) && !write)
+        v = ~0ull; /* nothing answered: the bus floats high */
+    if (!write)
+        *val = v & emu_size_mask(size);
+    return EMU_OK;
+}
+
+enum emu_result emu_mem(struct emu_ctx *ctx, unsigned mode, unsigned seg,
+                        uint64_t off, unsigned size, enum emu_access acc,
+                        bool write, uint64_t *val)
+{
+    uint64_t la;
+    enum emu_result rc;
+
+    /* Long mode, no FS/GS, inside one page: no segment work, and one
+     * canonical check covers every byte. */
+    if (mode == X86_MODE_64 && seg < X86_FS && (off & 0xfff) + size <= 4096) {
+        if (!emu_canonical(&ctx->regs, off))
+            return seg_fault(ctx, seg);
+        return access_page(ctx, off, size, acc, write, val);
+    }
+    rc = emu_linear(ctx, mode, seg, off, size, write || acc == EMU_WRITE, &la);
+    if (rc)
+        return rc;
+    if ((la & 0xfff) + size <= 4096)
+        return access_page(ctx, la, size, acc, write, val);
+    if (!write)
+        *val = 0;
+    return emu_xfer(ctx, mode, la, size, acc, write, (uint8_t *)val);
 }

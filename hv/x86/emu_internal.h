@@ -52,11 +52,33 @@ enum emu_result emu_linear(struct emu_ctx *ctx, unsigned mode, unsigned seg,
 enum emu_result emu_xfer(struct emu_ctx *ctx, unsigned mode, uint64_t la,
                          unsigned size, enum emu_access acc, bool write,
                          uint8_t *buf);
-/* emu_linear + emu_xfer.  acc EMU_WRITE with write false: a read that will
- * be followed by a write to the same operand. */
+/* emu_linear + emu_xfer for 1, 2, 4 or 8 bytes in *val (reads zero-
+ * extend).  acc EMU_WRITE with write false: a read that will be followed
+ * by a write to the same operand. */
 enum emu_result emu_mem(struct emu_ctx *ctx, unsigned mode, unsigned seg,
                         uint64_t off, unsigned size, enum emu_access acc,
-                        bool write, void *buf);
+                        bool write, uint64_t *val);
+
+/* emu_translate with the per-exit TLB checked inline first. */
+static inline enum emu_result emu_translate_fast(struct emu_ctx *ctx, uint64_t la,
+                                                 enum emu_access acc, uint64_t *gpa)
+{
+    const struct emu_tlb *t = &ctx->tlb[0];
+
+    if (t->lpage == la >> 12 && (t->perm & (1u << acc))) {
+        *gpa = t->ppage | (la & 0xfff);
+        return EMU_OK;
+    }
+    return emu_translate(ctx, la, acc, gpa);
+}
+
+/* Canonical: bits 63..47 (or 63..56 with LA57) all equal. */
+static inline bool emu_canonical(const struct emu_regs *r, uint64_t la)
+{
+    unsigned bits = (r->cr4 & EMU_CR4_LA57) ? 57 : 48;
+
+    return (uint64_t)((int64_t)(la << (64 - bits)) >> (64 - bits)) == la;
+}
 
 static inline uint64_t emu_size_mask(unsigned size)
 {

@@ -121,7 +121,6 @@ static enum emu_result rm_read(struct exec *x, unsigned size, enum emu_access ac
         *v = reg_get(x, d->rm, size);
         return EMU_OK;
     }
-    *v = 0;
     return emu_mem(x->ctx, x->mode, d->seg, x->off, size, acc, false, v);
 }
 
@@ -399,45 +398,105 @@ static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
     return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
 }
 
+/* The bus access of one string element whose page is already translated
+ * (*page != ~0) or is translated now for `acc`. */
+static enum emu_result page_access(struct exec *x, unsigned seg, uint64_t la, uint64_t *page,
+                                   enum emu_access acc, unsigned sz, uint64_t *v)
+{
+    struct emu_ctx *ctx = x->ctx;
+    bool write = acc == EMU_WRITE;
+
+    if (*page == ~0ull) {
+        uint64_t gpa;
+        enum emu_result rc;
+
+        if (!emu_canonical(&ctx->regs, la))
+            return emu_raise(ctx, seg == X86_SS ? EMU_INJECT_SS : EMU_INJECT_GP, 0, 0);
+        rc = emu_translate(ctx, la, acc, &gpa);
+        if (rc)
+            return rc;
+        *page = gpa & ~0xfffull;
+    }
+    if (!write)
+        *v = 0;
+    if (ctx->ops->access(ctx->opaque, *page | (la & 0xfff), sz, write, v) && !write)
+        *v = ~0ull;
+    *v &= emu_size_mask(sz);
+    return EMU_OK;
+}
+
+/* One element in long mode when neither operand crosses a page: each
+ * pointer's page is translated once per exit (the loop stops at page
+ * boundaries anyway). */
+static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t dla,
+                                        uint64_t *spage, uint64_t *dpage)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize;
+    uint64_t v = x->ctx->regs.gpr[X86_RAX];
+    enum emu_result rc;
+
+    if (d->op != X86_OP_STOS) {
+        rc = page_access(x, d->seg, sla, spage, EMU_READ, sz, &v);
+        if (rc)
+            return rc;
+        if (d->op == X86_OP_LODS) {
+            reg_set(x, X86_RAX, sz, v);
+            return EMU_OK;
+        }
+    }
+    return page_access(x, X86_ES, dla, dpage, EMU_WRITE, sz, &v);
+}
+
 /* Runs up to rep_limit iterations, stopping early when rSI or rDI is about
- * to enter another page; *done tells whether the instruction completed. */
+ * to enter another page; *done tells whether the instruction completed.
+ * The pointers and the count are committed after the loop, and also when
+ * an iteration faults, so the guest sees every completed iteration. */
 static enum emu_result do_string(struct exec *x, bool *done)
 {
     const struct x86_insn *d = x->d;
     struct emu_ctx *ctx = x->ctx;
-    uint64_t *g = ctx->regs.gpr;
+    const uint64_t *g = ctx->regs.gpr;
     uint64_t am = emu_size_mask(d->addrsize);
     bool rep = d->prefixes & (X86_P_REP | X86_P_REPNE);
     uint64_t count = rep ? g[X86_RCX] & am : 1;
-    int64_t delta = (x->rflags & EMU_FL_DF) ? -(int64_t)d->opsize : d->opsize;
+    uint64_t delta = (x->rflags & EMU_FL_DF) ? -(uint64_t)d->opsize : d->opsize;
     unsigned limit = ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
     uint64_t sbase = seg_base(x, d->seg), dbase = seg_base(x, X86_ES);
     bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
+    uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
+    uint64_t spage = ~0ull, dpage = ~0ull;
+    unsigned sz = d->opsize;
+    enum emu_result rc = EMU_OK;
+    unsigned n;
 
     *done = false;
-    for (unsigned n = 0; count; n++) {
-        uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
-        uint64_t nsi = (si + (uint64_t)delta) & am, ndi = (di + (uint64_t)delta) & am;
-        enum emu_result rc;
+    for (n = 0; count && n < limit; n++) {
+        uint64_t sla = sbase + si, dla = dbase + di;
 
-        if (n == limit)
-            return EMU_OK;
-        if (n && ((uses_si && ((sbase + si) ^ (sbase + si - (uint64_t)delta)) >> 12) ||
-                  (uses_di && ((dbase + di) ^ (dbase + di - (uint64_t)delta)) >> 12)))
-            return EMU_OK; /* page boundary: resume on the next exit */
-        rc = string_step(x, si, di);
+        if (n && ((uses_si && (sla ^ (sla - delta)) >> 12) ||
+                  (uses_di && (dla ^ (dla - delta)) >> 12)))
+            break; /* page boundary: resume on the next exit */
+        if (x->mode == X86_MODE_64 && (sla & 0xfff) + sz <= 4096 && (dla & 0xfff) + sz <= 4096)
+            rc = string_step_page(x, sla, dla, &spage, &dpage);
+        else
+            rc = string_step(x, si, di);
         if (rc)
-            return rc;
-        if (uses_si)
-            reg_set(x, X86_RSI, d->addrsize, nsi);
-        if (uses_di)
-            reg_set(x, X86_RDI, d->addrsize, ndi);
+            break;
+        si = (si + delta) & am;
+        di = (di + delta) & am;
         count--;
+    }
+    if (n) {
+        if (uses_si)
+            reg_set(x, X86_RSI, d->addrsize, si);
+        if (uses_di)
+            reg_set(x, X86_RDI, d->addrsize, di);
         if (rep)
             reg_set(x, X86_RCX, d->addrsize, count);
     }
-    *done = true;
-    return EMU_OK;
+    *done = !rc && !count;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- driver */
@@ -479,6 +538,16 @@ static enum emu_result execute(struct exec *x, bool *done)
     }
 }
 
+/* Copies n (<= 15) bytes; the whole-instruction case with a constant size
+ * so the compiler inlines it. */
+static void copy_bytes(uint8_t *dst, const uint8_t *src, unsigned n)
+{
+    if (n == X86_MAX_INSN_LEN)
+        memcpy(dst, src, X86_MAX_INSN_LEN);
+    else
+        memcpy(dst, src, n);
+}
+
 /* Reads up to 15 instruction bytes at CS:RIP, page by page.  A fault on
  * the second page is kept in *late and only raised if the decoder needs
  * those bytes. */
@@ -486,25 +555,24 @@ static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
                              enum emu_result *late, struct emu_fault *late_fault)
 {
     const struct emu_regs *r = &ctx->regs;
-    uint64_t ip = mode == X86_MODE_64 ? r->rip : mode == X86_MODE_32 ? (uint32_t)r->rip
-                                                                     : r->rip & 0xffff;
     unsigned want = X86_MAX_INSN_LEN, got = 0;
     uint64_t la;
     enum emu_result rc;
 
     ctx->nbytes = 0;
-    if (mode != X86_MODE_64) {
+    if (mode == X86_MODE_64) {
+        la = r->rip;
+        if (!emu_canonical(r, la))
+            return emu_raise(ctx, EMU_INJECT_GP, 0, 0);
+    } else {
         const struct emu_seg *cs = &r->seg[X86_CS];
+        uint64_t ip = mode == X86_MODE_32 ? (uint32_t)r->rip : r->rip & 0xffff;
 
         if (ip > cs->limit)
             return emu_raise(ctx, EMU_INJECT_GP, 0, 0);
         if (cs->limit - ip + 1 < want)
             want = (unsigned)(cs->limit - ip + 1);
         la = (cs->base + ip) & 0xffffffffull;
-    } else {
-        rc = emu_linear(ctx, mode, X86_CS, ip, 1, false, &la);
-        if (rc)
-            return rc;
     }
     while (got < want) {
         unsigned chunk = MIN(want - got, 4096 - (unsigned)(la & 0xfff));
@@ -530,7 +598,7 @@ static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
             *late_fault = ctx->fault;
             break;
         }
-        memcpy(ctx->bytes + got, p, chunk);
+        copy_bytes(ctx->bytes + got, p, chunk);
         got += chunk;
         la = mode == X86_MODE_64 ? la + chunk : (la + chunk) & 0xffffffffull;
     }
@@ -554,14 +622,38 @@ static void log_fault(struct emu_ctx *ctx, enum emu_result rc)
              (unsigned long long)ctx->fault.cr2, hex, x86_op_name(ctx->insn.op));
 }
 
+/* Whether the first n (1..15) bytes of two 16-byte buffers are equal. */
+static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+    uint64_t a0, a1, b0, b1;
+
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    if (n <= 8)
+        return !((a0 ^ b0) & emu_size_mask(n));
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b1, b + 8, 8);
+    return a0 == b0 && !((a1 ^ b1) & emu_size_mask(n - 8));
+}
+
 static enum emu_result decode_fetched(struct emu_ctx *ctx, unsigned mode,
                                       enum emu_result late,
                                       const struct emu_fault *late_fault)
 {
-    int st = x86_decode(&ctx->insn, ctx->bytes, ctx->nbytes, (enum x86_mode)mode);
+    const struct x86_insn *c = &ctx->dcache.insn;
+    int st;
 
+    if (ctx->dcache.valid && c->mode == mode && ctx->nbytes >= c->len &&
+        same_bytes(ctx->bytes, ctx->dcache.bytes, c->len)) {
+        ctx->insn = *c;
+        return EMU_OK;
+    }
+    st = x86_decode(&ctx->insn, ctx->bytes, ctx->nbytes, (enum x86_mode)mode);
     switch (st) {
     case X86_DEC_OK:
+        ctx->dcache.insn = ctx->insn;
+        memcpy(ctx->dcache.bytes, ctx->bytes, sizeof(ctx->bytes));
+        ctx->dcache.valid = true;
         return EMU_OK;
     case X86_DEC_TRUNCATED:
         if (late) {

@@ -8,12 +8,17 @@
  * the register file below plus struct emu_ops.  hv.efi fills both from the
  * VMCS; the host tests use a fake vCPU (tests/unit/fake_vcpu.h).
  *
- * Backend contract, per exit:
+ * Backend contract:
+ *   0. Keep one zero-initialised emu_ctx per vCPU for its lifetime (it
+ *      carries a walk cache and a decoded-instruction cache between exits;
+ *      both re-validate against guest memory before any reuse).  Set ops,
+ *      opaque, and map_gen (see below; 0 disables the walk cache).
+ * per exit:
  *   1. Fill ctx->regs: always gpr[16], rip, rflags, cr0, cr4, efer, cpl and
  *      seg[X86_CS]; set ctx->valid to the EMU_V_* bits of anything else
  *      already filled (cr3, other segments).  The emulator asks ops->load
  *      for the rest only when an instruction needs it.
- *   2. Call emu_run(ctx, &hint).
+ *   2. Call emu_run(ctx, &hint) (or mmio_ept_violation() in mmio.h).
  *   3. EMU_OK: write back every register named in ctx->dirty (EMU_D_*).
  *      EMU_INJECT_*: also write back ctx->dirty (a REP instruction may have
  *      made progress), then inject ctx->fault (vector, error code, CR2).
@@ -152,6 +157,18 @@ struct emu_tlb {
     uint8_t perm;     /* bit (1 << enum emu_access) per allowed access */
 };
 
+/* A successful walk kept across exits.  It is reused only after every
+ * entry it read is read again and found unchanged, so it is the same walk
+ * without the ram_ptr lookups (valid while ctx->map_gen is unchanged). */
+struct emu_walk_cache {
+    uint64_t lpage, page, cr3, sig, gen;
+    uint64_t leaf;
+    uint8_t *ptr[6];
+    uint64_t val[6];
+    uint8_t n, esz, perm;
+    bool valid;
+};
+
 struct emu_ctx {
     const struct emu_ops *ops;
     void *opaque;
@@ -160,15 +177,29 @@ struct emu_ctx {
     unsigned dirty;     /* EMU_D_*: set by emu_run */
     unsigned rep_limit; /* max REP iterations per run, 0: the default */
     struct emu_fault fault;
+    /* Guest-physical map generation, for the walk cache below: the backend
+     * changes it whenever what ops->ram_ptr returns may change (hv.efi:
+     * memory_render_count() + 1).  0 turns the cache off. */
+    uint64_t map_gen;
 
     /* Filled by emu_run, for logs and tests. */
     struct x86_insn insn;
-    uint8_t bytes[X86_MAX_INSN_LEN];
+    uint8_t bytes[X86_MAX_INSN_LEN + 1]; /* +1: compared 8 bytes at a time */
     uint8_t nbytes;
 
     /* private to one emu_run */
     struct emu_tlb tlb[2];
     uint8_t tlb_next;
+    /* private, kept across runs (zero it when creating the context):
+     * [0] the last instruction-fetch walk, [1] the last data walk */
+    struct emu_walk_cache wcache[2];
+    /* the last decoded instruction and its bytes: the same bytes in the
+     * same mode decode the same, so a repeated instruction skips decode */
+    struct {
+        struct x86_insn insn;
+        uint8_t bytes[X86_MAX_INSN_LEN + 1];
+        bool valid;
+    } dcache;
 };
 
 /* Emulates the instruction at CS:RIP.  hint may be NULL. */
@@ -176,6 +207,13 @@ enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint);
 
 /* Name of a result, for logs. */
 const char *emu_result_name(enum emu_result r);
+
+/* ------------------------------------------------ live XMM (xmm.c)
+ * The CPU's XMM register `reg` (0..15).  In hv.efi, which never touches
+ * SSE, these are the guest's registers during an exit: a backend can use
+ * them directly as ops->get_xmm/set_xmm (ignoring opaque). */
+void x86_live_xmm_get(unsigned reg, uint8_t val[16]);
+void x86_live_xmm_set(unsigned reg, const uint8_t val[16]);
 
 /* ------------------------------------------------- guest paging (paging.c) */
 enum emu_access { EMU_READ = 0, EMU_WRITE = 1, EMU_FETCH = 2 };

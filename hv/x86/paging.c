@@ -25,11 +25,14 @@
 
 /* What a walk found. */
 struct walk {
-    uint64_t page;      /* guest-physical base of the 4 KiB page */
-    bool user, write, nx;
+    uint64_t page;       /* guest-physical base of the 4 KiB page */
+    uint64_t and_e;      /* AND of the entries used: U, W, A all along? */
+    uint64_t or_e;       /* OR of them: XD anywhere? */
+    uint64_t leaf;       /* the entry that mapped the page */
     uint8_t *entries[5]; /* host pointers to the entries used, for A/D */
     unsigned nentries;
-    bool entry64;
+    uint8_t *rd_ptr[6];  /* every entry read (PAE PDPTE too), for the cache */
+    unsigned nread;
 };
 
 static enum emu_result pf(struct emu_ctx *ctx, uint64_t la, uint32_t err,
@@ -46,81 +49,75 @@ static enum emu_result pf(struct emu_ctx *ctx, uint64_t la, uint32_t err,
     return emu_raise(ctx, EMU_INJECT_PF, err, la);
 }
 
-/* Reads a paging-structure entry; NULL when it is not in RAM. */
+/* Host pointer to a paging-structure entry; NULL when it is not in RAM. */
 static uint8_t *entry_ptr(struct emu_ctx *ctx, uint64_t gpa)
 {
     return ctx->ops->ram_ptr(ctx->opaque, gpa);
 }
 
-static uint64_t load_entry(const uint8_t *p, bool is64)
+/* Records one present entry of the walk. */
+static void take(struct walk *w, uint8_t *p, uint64_t e)
 {
-    uint64_t v = 0;
-
-    memcpy(&v, p, is64 ? 8 : 4);
-    return v;
+    w->rd_ptr[w->nread++] = p;
+    w->entries[w->nentries++] = p;
+    w->and_e &= e;
+    w->or_e |= e;
+    w->leaf = e;
 }
 
-/* Accumulates one entry's permissions into the walk. */
-static void accumulate(struct walk *w, uint64_t e, bool nxe)
-{
-    w->user = w->user && (e & PTE_U);
-    w->write = w->write && (e & PTE_W);
-    if (nxe && (e & PTE_XD))
-        w->nx = true;
-}
-
-/* Multi-level walk for PAE, 4-level and 5-level paging.  Returns 0,
- * or PF error bits | 0x100 for not-present (0) / reserved (RSVD). */
+/* Multi-level walk for PAE, 4-level and 5-level paging.  Returns 0, -1
+ * when a table is not in RAM, or 0x100 | PF error bits (P|RSVD for a
+ * reserved bit, 0 for not present). */
 static int walk64(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
-    bool nxe = r->efer & EMU_EFER_NXE;
     bool pae32 = !(r->efer & EMU_EFER_LMA);
-    unsigned levels = pae32 ? 3 : (r->cr4 & EMU_CR4_LA57) ? 5 : 4;
-    uint64_t table = pae32 ? (r->cr3 & 0xffffffe0ull) : (r->cr3 & ADDR_MASK);
+    uint64_t rsvd = (r->efer & EMU_EFER_NXE) ? 0 : PTE_XD;
+    unsigned shift = (r->cr4 & EMU_CR4_LA57) ? 48 : 39;
+    uint64_t table = r->cr3 & ADDR_MASK, e;
+    uint8_t *p;
 
-    for (unsigned lvl = levels; lvl >= 1; lvl--) {
-        unsigned shift = 12 + 9 * (lvl - 1);
-        unsigned idx = pae32 && lvl == 3 ? (la >> 30) & 3 : (la >> shift) & 511;
-        uint8_t *p = entry_ptr(ctx, table + idx * 8);
-        uint64_t e;
-
+    if (pae32) {
+        /* PAE PDPTE: no R/W, U/S, XD; bits 1-2 and 5-8 reserved */
+        p = entry_ptr(ctx, (r->cr3 & 0xffffffe0ull) + ((la >> 30) & 3) * 8);
         if (!p)
             return -1;
-        e = load_entry(p, true);
+        memcpy(&e, p, 8);
         if (!(e & PTE_P))
             return 0x100;
-        if ((e & PTE_XD) && !nxe)
-            return 0x100 | PF_RSVD;
-        if (pae32 && lvl == 3) {
-            /* PAE PDPTE: no R/W, U/S, XD; bits 1-2 and 5-8 reserved */
-            if (e & (0x1e6ull | PTE_XD))
-                return 0x100 | PF_RSVD;
-            table = e & ADDR_MASK;
-            continue;
+        if (e & (0x1e6ull | PTE_XD))
+            return 0x100 | PF_P | PF_RSVD;
+        w->rd_ptr[w->nread++] = p;
+        table = e & ADDR_MASK;
+        shift = 21;
+    }
+    for (;; shift -= 9) {
+        p = entry_ptr(ctx, table + ((la >> shift) & 511) * 8);
+        if (!p)
+            return -1;
+        memcpy(&e, p, 8);
+        if (!(e & PTE_P))
+            return 0x100;
+        if (e & rsvd)
+            return 0x100 | PF_P | PF_RSVD;
+        take(w, p, e);
+        if (shift == 12) {
+            w->page = e & ADDR_MASK;
+            return 0;
         }
-        w->entries[w->nentries++] = p;
-        accumulate(w, e, nxe);
         if (e & PTE_PS) {
             uint64_t size_mask = (1ull << shift) - 1;
 
-            if (lvl > 3 || (lvl == 3 && pae32))
-                return 0x100 | PF_RSVD; /* no PS in PML5E/PML4E */
-            if (lvl > 1) {
-                /* bits 12 (PAT) .. shift-1 must be 0 apart from PAT */
-                if (e & size_mask & ~0x1fffull)
-                    return 0x100 | PF_RSVD;
-                w->page = ((e & ADDR_MASK & ~size_mask) | (la & size_mask)) & ~0xfffull;
-                return 0;
-            }
-        }
-        if (lvl == 1) {
-            w->page = e & ADDR_MASK;
+            if (shift > 30)
+                return 0x100 | PF_P | PF_RSVD; /* no PS in PML5E/PML4E */
+            /* bits 13 .. shift-1 are reserved (12 is PAT) */
+            if (e & size_mask & ~0x1fffull)
+                return 0x100 | PF_P | PF_RSVD;
+            w->page = ((e & ADDR_MASK & ~size_mask) | (la & size_mask)) & ~0xfffull;
             return 0;
         }
         table = e & ADDR_MASK;
     }
-    return 0x100;
 }
 
 /* 32-bit paging: two levels of 4-byte entries, 4 MiB pages with PSE. */
@@ -128,31 +125,29 @@ static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
     uint8_t *p = entry_ptr(ctx, (r->cr3 & 0xfffff000ull) + ((la >> 22) & 1023) * 4);
-    uint64_t e;
+    uint32_t e;
 
     if (!p)
         return -1;
-    e = load_entry(p, false);
+    memcpy(&e, p, 4);
     if (!(e & PTE_P))
         return 0x100;
-    w->entries[w->nentries++] = p;
-    accumulate(w, e, false);
+    take(w, p, e);
     if ((e & PTE_PS) && (r->cr4 & EMU_CR4_PSE)) {
-        if (e & (1ull << 21))
-            return 0x100 | PF_RSVD;
+        if (e & (1u << 21))
+            return 0x100 | PF_P | PF_RSVD;
         /* PSE-36: bits 20:13 of the PDE are physical bits 39:32 */
-        w->page = (e & 0xffc00000ull) | ((e >> 13) & 0xffull) << 32 |
+        w->page = (e & 0xffc00000ull) | (uint64_t)((e >> 13) & 0xff) << 32 |
                   (la & 0x3ff000ull);
         return 0;
     }
     p = entry_ptr(ctx, (e & 0xfffff000ull) + ((la >> 12) & 1023) * 4);
     if (!p)
         return -1;
-    e = load_entry(p, false);
+    memcpy(&e, p, 4);
     if (!(e & PTE_P))
         return 0x100;
-    w->entries[w->nentries++] = p;
-    accumulate(w, e, false);
+    take(w, p, e);
     w->page = e & 0xfffff000ull;
     return 0;
 }
@@ -161,29 +156,33 @@ static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 static unsigned allowed(const struct emu_ctx *ctx, const struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
-    bool user_mode = r->cpl == 3;
+    bool user_page = w->and_e & PTE_U, writable = w->and_e & PTE_W;
+    bool nx = (w->or_e & PTE_XD) && (r->efer & EMU_EFER_NXE);
     unsigned perm = 0;
     bool data_ok, fetch_ok;
 
-    if (user_mode) {
-        data_ok = fetch_ok = w->user;
+    if (r->cpl == 3) {
+        data_ok = fetch_ok = user_page;
     } else {
-        data_ok = !(w->user && (r->cr4 & EMU_CR4_SMAP) && !(r->rflags & EMU_FL_AC));
-        fetch_ok = !(w->user && (r->cr4 & EMU_CR4_SMEP));
+        data_ok = !(user_page && (r->cr4 & EMU_CR4_SMAP) && !(r->rflags & EMU_FL_AC));
+        fetch_ok = !(user_page && (r->cr4 & EMU_CR4_SMEP));
     }
     if (data_ok) {
         perm |= 1u << EMU_READ;
-        if (w->write || (!user_mode && !(r->cr0 & EMU_CR0_WP)))
+        if (writable || (r->cpl != 3 && !(r->cr0 & EMU_CR0_WP)))
             perm |= 1u << EMU_WRITE;
     }
-    if (fetch_ok && !w->nx)
+    if (fetch_ok && !nx)
         perm |= 1u << EMU_FETCH;
     return perm;
 }
 
-/* Sets accessed bits along the walk and dirty in the leaf on a write. */
+/* Sets accessed bits along the walk and dirty in the leaf on a write.
+ * Usually all are set already and this touches nothing. */
 static void set_ad(struct walk *w, enum emu_access acc)
 {
+    if ((w->and_e & PTE_A) && (acc != EMU_WRITE || (w->leaf & PTE_D)))
+        return;
     for (unsigned i = 0; i < w->nentries; i++) {
         uint8_t *p = w->entries[i];
         uint8_t bits = (uint8_t)PTE_A;
@@ -206,15 +205,126 @@ static void tlb_fill(struct emu_ctx *ctx, uint64_t la, uint64_t page,
     t->perm = (uint8_t)perm;
 }
 
-enum emu_result emu_translate(struct emu_ctx *ctx, uint64_t la,
-                              enum emu_access acc, uint64_t *gpa)
+/* Everything besides CR3 and the entries that decides a walk's result and
+ * its permissions (the bit positions do not overlap). */
+static uint64_t paging_sig(const struct emu_regs *r)
+{
+    return (r->cr4 & (EMU_CR4_PSE | EMU_CR4_PAE | EMU_CR4_LA57 | EMU_CR4_SMEP | EMU_CR4_SMAP)) |
+           (r->efer & (EMU_EFER_LMA | EMU_EFER_NXE)) | (r->cr0 & EMU_CR0_WP) |
+           (r->rflags & EMU_FL_AC) | (uint64_t)r->cpl << 32;
+}
+
+static uint64_t load_entry(const uint8_t *p, unsigned esz)
+{
+    uint64_t v;
+    uint32_t v32;
+
+    if (esz == 8) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+    memcpy(&v32, p, 4);
+    return v32;
+}
+
+/* The TLB entry for a translation: writes only once D is set. */
+static unsigned tlb_perm(unsigned perm, uint64_t leaf)
+{
+    return (leaf & PTE_D) ? perm : perm & ~(1u << EMU_WRITE);
+}
+
+/* Reuses the last walk of this kind if every entry it read still reads
+ * the same; anything else (a change, a fault, a D bit to set) walks. */
+static bool cache_translate(struct emu_ctx *ctx, uint64_t la, enum emu_access acc,
+                            uint64_t *gpa)
+{
+    const struct emu_walk_cache *c = &ctx->wcache[acc != EMU_FETCH];
+    const struct emu_regs *r = &ctx->regs;
+
+    if (!c->valid || c->lpage != la >> 12 || c->cr3 != r->cr3 || c->gen != ctx->map_gen ||
+        !ctx->map_gen || c->sig != paging_sig(r) || !(c->perm & (1u << acc)) ||
+        (acc == EMU_WRITE && !(c->leaf & PTE_D)))
+        return false;
+    if (c->esz == 8) {
+        for (unsigned i = 0; i < c->n; i++) {
+            uint64_t e;
+            memcpy(&e, c->ptr[i], 8);
+            if (e != c->val[i])
+                return false;
+        }
+    } else {
+        for (unsigned i = 0; i < c->n; i++) {
+            uint32_t e;
+            memcpy(&e, c->ptr[i], 4);
+            if (e != c->val[i])
+                return false;
+        }
+    }
+    tlb_fill(ctx, la, c->page, tlb_perm(c->perm, c->leaf));
+    *gpa = c->page | (la & 0xfff);
+    return true;
+}
+
+static void cache_store(struct emu_ctx *ctx, uint64_t la, enum emu_access acc,
+                        const struct walk *w, unsigned perm)
+{
+    struct emu_walk_cache *c = &ctx->wcache[acc != EMU_FETCH];
+    const struct emu_regs *r = &ctx->regs;
+
+    c->esz = (r->cr4 & EMU_CR4_PAE) ? 8 : 4;
+    c->n = (uint8_t)w->nread;
+    for (unsigned i = 0; i < w->nread; i++) {
+        c->ptr[i] = w->rd_ptr[i];
+        c->val[i] = load_entry(w->rd_ptr[i], c->esz); /* with A/D as set now */
+    }
+    c->leaf = load_entry(w->entries[w->nentries - 1], c->esz);
+    c->perm = (uint8_t)perm;
+    c->lpage = la >> 12;
+    c->page = w->page;
+    c->cr3 = r->cr3;
+    c->gen = ctx->map_gen;
+    c->sig = paging_sig(r);
+    c->valid = true;
+}
+
+/* The full walk, permission check, A/D update. */
+static __attribute__((noinline)) enum emu_result walk_translate(struct emu_ctx *ctx, uint64_t la,
+                                                                enum emu_access acc,
+                                                                uint64_t *gpa)
 {
     const struct emu_regs *r = &ctx->regs;
-    struct walk w = { .user = true, .write = true };
+    struct walk w;
     unsigned perm;
     int st;
 
-    if (!(r->cr0 & EMU_CR0_PG)) {
+    w.nentries = 0;
+    w.nread = 0;
+    w.and_e = ~0ull;
+    w.or_e = 0;
+    st = (r->cr4 & EMU_CR4_PAE) ? walk64(ctx, la, &w) : walk32(ctx, la, &w);
+    if (st < 0) {
+        plat_log(LOG_WARN, "x86: page table of linear %#llx is not in RAM",
+                 (unsigned long long)la);
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    }
+    if (st)
+        return pf(ctx, la, (uint32_t)st & (PF_P | PF_RSVD), acc);
+    perm = allowed(ctx, &w);
+    if (!(perm & (1u << acc)))
+        return pf(ctx, la, PF_P, acc);
+    set_ad(&w, acc);
+    if (ctx->map_gen)
+        cache_store(ctx, la, acc, &w, perm);
+    /* After a write the D bit is set: later writes need no walk. */
+    tlb_fill(ctx, la, w.page, acc == EMU_WRITE ? perm : perm & ~(1u << EMU_WRITE));
+    *gpa = w.page | (la & 0xfff);
+    return EMU_OK;
+}
+
+enum emu_result emu_translate(struct emu_ctx *ctx, uint64_t la,
+                              enum emu_access acc, uint64_t *gpa)
+{
+    if (!(ctx->regs.cr0 & EMU_CR0_PG)) {
         *gpa = la;
         return EMU_OK;
     }
@@ -227,20 +337,7 @@ enum emu_result emu_translate(struct emu_ctx *ctx, uint64_t la,
         }
     }
     emu_need(ctx, EMU_V_CR3);
-    st = (r->cr4 & EMU_CR4_PAE) ? walk64(ctx, la, &w) : walk32(ctx, la, &w);
-    if (st < 0) {
-        plat_log(LOG_WARN, "x86: page table of linear %#llx is not in RAM",
-                 (unsigned long long)la);
-        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
-    }
-    if (st)
-        return pf(ctx, la, (uint32_t)st & PF_RSVD ? PF_P | PF_RSVD : 0, acc);
-    perm = allowed(ctx, &w);
-    if (!(perm & (1u << acc)))
-        return pf(ctx, la, PF_P, acc);
-    set_ad(&w, acc);
-    /* The D bit is set now; later writes through this entry need no walk. */
-    tlb_fill(ctx, la, w.page, acc == EMU_WRITE ? perm : perm & ~(1u << EMU_WRITE));
-    *gpa = w.page | (la & 0xfff);
-    return EMU_OK;
+    if (cache_translate(ctx, la, acc, gpa))
+        return EMU_OK;
+    return walk_translate(ctx, la, acc, gpa);
 }

@@ -7,7 +7,9 @@
  *   [0]      mode (FAKE_* modulo the count)
  *   [1]      knobs: CPL 3, DF, EFLAGS.AC, CR0.WP off, SMAP, hint, eager regs
  *   [2]      page-table damage: which code/data PTE bits to clear or set
- *   [3]      rep_limit selector
+ *   [3]      rep_limit selector (bits 0-1); bit 2: go through the memory
+ *            API and hv/x86/mmio.c instead of the fake's direct callbacks;
+ *            bit 3: keep the walk cache (map_gen 1; it then spans inputs)
  *   [4..83]  16 registers x 5 bytes (selector + 32-bit value)
  *   [84..]   instruction bytes (up to 15) at CS:RIP
  *
@@ -56,6 +58,7 @@ static void check(bool ok, const char *what)
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
     static struct fake_vcpu *f;
+    static const struct emu_ops *memapi_ops;
     enum fake_mode mode = (enum fake_mode)(in_byte(d, n, 0) % FAKE_NR_MODES);
     uint8_t knobs = in_byte(d, n, 1), dmg = in_byte(d, n, 2);
     uint8_t code[X86_MAX_INSN_LEN] = { 0 };
@@ -66,12 +69,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     if (!f) {
         plat_host_set_verbosity(-1);
         f = fake_new(FAKE_LONG4);
+        /* Half the inputs go through the real memory API (dispatch,
+         * access rules); HV_FUZZ_NO_MEMAPI=1 keeps them all on the fake. */
+        if (!getenv("HV_FUZZ_NO_MEMAPI")) {
+            if (fake_use_memory_api(f, 4))
+                abort();
+            memapi_ops = f->ops;
+        }
     }
+    f->ops = (in_byte(d, n, 3) & 4) ? memapi_ops : NULL;
     memset(f->ram, 0, FAKE_RAM_SIZE);
     memset(f->dev, 0, sizeof(f->dev));
     f->mode = mode;
     f->nlog = 0;
     f->lazy = !(knobs & 0x40);
+    f->map_gen = (in_byte(d, n, 3) & 8) ? 1 : 0;
     fake_setup_regs(f);
     if (fake_paged(mode))
         fake_identity_map(f);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hv/x86/emulate.h"
+#include "hv/x86/mmio.h"
 
 #define FAKE_RAM_SIZE 0x200000ull  /* 2 MiB of RAM at 0 */
 #define FAKE_DEV_BASE 0x200000ull  /* right after RAM: accesses can span both */
@@ -60,6 +61,15 @@ struct fake_vcpu {
     uint64_t pt_next;       /* next free page-table page */
     enum fake_mode mode;
     bool lazy;              /* serve cr3/segments through ops->load */
+    bool poison;            /* lazy: scribble over what load() must supply */
+    uint64_t map_gen;       /* ctx.map_gen: 1 by default, 0 disables the walk cache */
+    unsigned ram_ptrs;      /* ops->ram_ptr calls */
+    const struct emu_ops *ops; /* NULL: fake_ops (direct); or fake_ops_memapi */
+    /* fake_use_memory_api(): the same RAM and device behind the real
+     * memory API and the hv/x86/mmio.c glue. */
+    AddressSpace as;
+    MemoryRegion sys, ram_mr, dev_mr;
+    MemoryRegionOps dev_ops;
 };
 
 /* A saved whole state, for "compare everything" assertions. */
@@ -79,9 +89,10 @@ static inline void fake_load(void *opaque, struct emu_regs *r, unsigned want)
     f->loads++;
     if (want & EMU_V_CR3)
         r->cr3 = f->full.cr3;
-    for (unsigned s = 0; s < X86_NR_SEGS; s++)
-        if (want & EMU_V_SEG(s))
-            r->seg[s] = f->full.seg[s];
+    if (want & ~EMU_V_CR3)
+        for (unsigned s = 0; s < X86_NR_SEGS; s++)
+            if (want & EMU_V_SEG(s))
+                r->seg[s] = f->full.seg[s];
 }
 
 static inline void fake_get_xmm(void *opaque, unsigned reg, uint8_t val[16])
@@ -98,6 +109,7 @@ static inline uint8_t *fake_ram_ptr(void *opaque, uint64_t gpa)
 {
     struct fake_vcpu *f = opaque;
 
+    f->ram_ptrs++;
     return gpa < FAKE_RAM_SIZE ? f->ram + gpa : NULL;
 }
 
@@ -109,6 +121,30 @@ static inline int fake_region(uint64_t gpa)
     if (gpa - FAKE_DEV_BASE < FAKE_DEV_SIZE)
         return 1;
     return 2;
+}
+
+/* Copies size (1, 2, 4, 8) bytes with constant-size copies. */
+static inline void fake_copy(void *dst, const void *src, unsigned size)
+{
+    switch (size) {
+    case 1: memcpy(dst, src, 1); break;
+    case 2: memcpy(dst, src, 2); break;
+    case 4: memcpy(dst, src, 4); break;
+    default: memcpy(dst, src, 8); break;
+    }
+}
+
+static inline void fake_log_dev(struct fake_vcpu *f, uint64_t gpa, unsigned size, bool w,
+                                uint64_t val)
+{
+    if (f->nlog < FAKE_LOG_MAX) {
+        struct fake_access *a = &f->log[f->nlog];
+        a->gpa = gpa;
+        a->size = (uint8_t)size;
+        a->write = w;
+        a->val = val & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
+    }
+    f->nlog++;
 }
 
 /* One access inside one region. */
@@ -125,21 +161,13 @@ static inline int fake_access_one(struct fake_vcpu *f, uint64_t gpa, unsigned si
         return 1;
     }
     if (is_write) {
-        memcpy(p, val, size);
+        fake_copy(p, val, size);
     } else {
         *val = 0;
-        memcpy(val, p, size);
+        fake_copy(val, p, size);
     }
-    if (region == 1) {
-        if (f->nlog < FAKE_LOG_MAX) {
-            struct fake_access *a = &f->log[f->nlog];
-            a->gpa = gpa;
-            a->size = (uint8_t)size;
-            a->write = is_write;
-            a->val = *val & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
-        }
-        f->nlog++;
-    }
+    if (region == 1)
+        fake_log_dev(f, gpa, size, is_write, *val);
     return 0;
 }
 
@@ -151,7 +179,7 @@ static inline int fake_access(void *opaque, uint64_t gpa, unsigned size, bool is
     uint8_t bytes[8];
     int rc = 0;
 
-    if (size != 1 && size != 2 && size != 4 && size != 8) {
+    if (size > 8 || !size || (size & (size - 1))) {
         fprintf(stderr, "fake_vcpu: bad access size %u\n", size);
         abort();
     }
@@ -177,6 +205,83 @@ static const struct emu_ops fake_ops = {
     .ram_ptr = fake_ram_ptr,
     .access = fake_access,
 };
+
+/* ------------------------------------------- the memory-API backend */
+
+static inline uint64_t fake_dev_read(void *opaque, hwaddr addr, unsigned size)
+{
+    struct fake_vcpu *f = opaque;
+    uint64_t v = 0;
+
+    fake_copy(&v, f->dev + addr, size);
+    fake_log_dev(f, FAKE_DEV_BASE + addr, size, false, v);
+    return v;
+}
+
+static inline void fake_dev_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
+{
+    struct fake_vcpu *f = opaque;
+
+    fake_copy(f->dev + addr, &v, size);
+    fake_log_dev(f, FAKE_DEV_BASE + addr, size, true, v);
+}
+
+static inline int fake_access_memapi(void *opaque, uint64_t gpa, unsigned size, bool is_write,
+                                     uint64_t *val)
+{
+    return mmio_as_access(&((struct fake_vcpu *)opaque)->as, gpa, size, is_write, val);
+}
+
+static inline uint8_t *fake_ram_ptr_memapi(void *opaque, uint64_t gpa)
+{
+    return mmio_as_ram_ptr(&((struct fake_vcpu *)opaque)->as, gpa);
+}
+
+static inline void fake_load(void *opaque, struct emu_regs *r, unsigned want);
+static inline void fake_get_xmm(void *opaque, unsigned reg, uint8_t val[16]);
+static inline void fake_set_xmm(void *opaque, unsigned reg, const uint8_t val[16]);
+
+/* Puts RAM and the device behind an AddressSpace; impl_max is the
+ * device's largest callback size (the dispatcher splits bigger ones). */
+static inline int fake_use_memory_api(struct fake_vcpu *f, unsigned impl_max)
+{
+    static const struct emu_ops ops = {
+        .load = fake_load,
+        .get_xmm = fake_get_xmm,
+        .set_xmm = fake_set_xmm,
+        .ram_ptr = fake_ram_ptr_memapi,
+        .access = fake_access_memapi,
+    };
+    int rc = 0;
+
+    f->dev_ops.read = fake_dev_read;
+    f->dev_ops.write = fake_dev_write;
+    f->dev_ops.valid.max_access_size = 8;
+    f->dev_ops.valid.unaligned = true;
+    f->dev_ops.impl.max_access_size = impl_max;
+    f->dev_ops.impl.unaligned = true;
+    rc |= memory_region_init(&f->sys, "system", MR_SIZE_2_64);
+    rc |= memory_region_init_ram_ptr(&f->ram_mr, "ram", FAKE_RAM_SIZE, f->ram);
+    rc |= memory_region_init_io(&f->dev_mr, &f->dev_ops, f, "fake-dev", FAKE_DEV_SIZE);
+    rc |= memory_region_add_subregion(&f->sys, 0, &f->ram_mr);
+    rc |= memory_region_add_subregion(&f->sys, FAKE_DEV_BASE, &f->dev_mr);
+    rc |= address_space_init(&f->as, &f->sys, "memory");
+    f->ops = &ops;
+    return rc;
+}
+
+static inline void fake_drop_memory_api(struct fake_vcpu *f)
+{
+    if (!f->ops)
+        return;
+    address_space_destroy(&f->as);
+    memory_region_del_subregion(&f->sys, &f->dev_mr);
+    memory_region_del_subregion(&f->sys, &f->ram_mr);
+    memory_region_destroy(&f->dev_mr);
+    memory_region_destroy(&f->ram_mr);
+    memory_region_destroy(&f->sys);
+    f->ops = NULL;
+}
 
 /* ------------------------------------------------------------ page tables */
 
@@ -371,6 +476,8 @@ static inline struct fake_vcpu *fake_new(enum fake_mode m)
     f->ram = calloc(1, FAKE_RAM_SIZE);
     f->mode = m;
     f->lazy = true;
+    f->poison = true;
+    f->map_gen = 1;
     fake_setup_regs(f);
     if (fake_paged(m))
         fake_identity_map(f);
@@ -379,24 +486,40 @@ static inline struct fake_vcpu *fake_new(enum fake_mode m)
 
 static inline void fake_free(struct fake_vcpu *f)
 {
+    fake_drop_memory_api(f);
     free(f->ram);
     free(f);
 }
 
-/* Copies the register file into the emulator context (lazily or not). */
+/* What a VMCS backend does per exit: the GPRs (saved by the exit stub),
+ * RIP, RFLAGS, CR0, CR4, EFER, CPL and CS; the rest lazily (f->lazy) or
+ * all at once.  Tests poison what must come through ops->load. */
 static inline void fake_begin(struct fake_vcpu *f)
 {
-    f->ctx.ops = &fake_ops;
+    struct emu_regs *r = &f->ctx.regs;
+
+    f->ctx.ops = f->ops ? f->ops : &fake_ops;
     f->ctx.opaque = f;
-    f->ctx.regs = f->full;
-    f->ctx.valid = EMU_V_ALL;
-    if (f->lazy) {
-        /* poison what load() must supply */
-        f->ctx.regs.cr3 = 0xdeadbeefdeadb000ull;
+    f->ctx.map_gen = f->map_gen;
+    memcpy(r->gpr, f->full.gpr, sizeof(r->gpr));
+    r->rip = f->full.rip;
+    r->rflags = f->full.rflags;
+    r->cr0 = f->full.cr0;
+    r->cr4 = f->full.cr4;
+    r->efer = f->full.efer;
+    r->cpl = f->full.cpl;
+    r->seg[X86_CS] = f->full.seg[X86_CS];
+    if (!f->lazy) {
+        *r = f->full;
+        f->ctx.valid = EMU_V_ALL;
+        return;
+    }
+    f->ctx.valid = 0;
+    if (f->poison) {
+        r->cr3 = 0xdeadbeefdeadb000ull;
         for (unsigned s = 0; s < X86_NR_SEGS; s++)
             if (s != X86_CS)
-                memset(&f->ctx.regs.seg[s], 0xa5, sizeof(f->ctx.regs.seg[s]));
-        f->ctx.valid = 0;
+                memset(&r->seg[s], 0xa5, sizeof(r->seg[s]));
     }
 }
 
@@ -405,9 +528,8 @@ static inline void fake_end(struct fake_vcpu *f)
 {
     unsigned d = f->ctx.dirty;
 
-    for (unsigned i = 0; i < 16; i++)
-        if (d & EMU_D_GPR(i))
-            f->full.gpr[i] = f->ctx.regs.gpr[i];
+    for (unsigned g = d & EMU_D_GPRS; g; g &= g - 1)
+        f->full.gpr[__builtin_ctz(g)] = f->ctx.regs.gpr[__builtin_ctz(g)];
     if (d & EMU_D_RIP)
         f->full.rip = f->ctx.regs.rip;
     if (d & EMU_D_RFLAGS)

@@ -341,7 +341,7 @@ static void test_every_form(void)
 
     for (unsigned mode = 0; mode < 3; mode++)
         for (unsigned t = 0; t < ARRAY_SIZE(templates); t++)
-            for (unsigned k = 0; k < 400; k++)
+            for (unsigned k = 0; k < 1500; k++)
                 check_bytes(b, gen_form(b, t, mode), mode);
 }
 
@@ -351,7 +351,7 @@ static void test_random_bytes(void)
     uint8_t b[X86_MAX_INSN_LEN];
     clock_t end = clock() + CLOCKS_PER_SEC * 2;
 
-    for (unsigned k = 0; k < 300000 && clock() < end; k++) {
+    for (unsigned k = 0; k < 600000 && clock() < end; k++) {
         unsigned mode = rndn(3);
         for (unsigned i = 0; i < sizeof(b); i++)
             b[i] = (uint8_t)rnd();

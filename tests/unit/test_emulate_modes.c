@@ -484,6 +484,58 @@ static void test_hint(void)
     CHECK_EQ(fake_step(f), EMU_INJECT_PF);
 }
 
+/* The walk cache: a repeated instruction needs no ram_ptr lookups, yet
+ * every change to an entry it used, or to the memory map, is seen. */
+static void test_walk_cache(void)
+{
+    for (unsigned m = FAKE_PAGED32; m < FAKE_NR_MODES; m++) {
+        unsigned esz = m == FAKE_PAGED32 ? 4 : 8;
+        uint64_t la = 0x40000000, pte;
+
+        start((enum fake_mode)m);
+        fake_map(f, la, DEV + 0x3000, FAKE_PTE_DEFAULT);
+        pte = fake_leaf(f, la);
+        f->full.gpr[X86_RSI] = la + 8;
+        put(f->dev + 0x3008, 0x1111, 4);
+        put(f->dev + 0x5008, 0x2222, 4);
+        CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
+        CHECK_EQ(f->full.gpr[X86_RAX], 0x1111);
+        f->ram_ptrs = 0;
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
+        CHECK_EQ(f->full.gpr[X86_RAX], 0x1111);
+        CHECK_EQ(f->ram_ptrs, 1); /* the instruction bytes only */
+        /* remap the data page: the next run must see it */
+        put(f->ram + pte, (DEV + 0x5000) | FAKE_PTE_DEFAULT, esz);
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
+        CHECK_EQ(f->full.gpr[X86_RAX], 0x2222);
+        /* the code page goes away: #PF, not the cached translation */
+        put(f->ram + fake_leaf(f, FAKE_CODE_IP), 0, esz);
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(fake_step(f), EMU_INJECT_PF);
+        CHECK_EQ(f->ctx.fault.cr2, FAKE_CODE_IP);
+        put(f->ram + fake_leaf(f, FAKE_CODE_IP), FAKE_CODE_IP | FAKE_PTE_DEFAULT, esz);
+        /* a new map generation: full walks again */
+        CHECK_EQ(fake_step(f), EMU_OK);
+        f->map_gen++;
+        f->ram_ptrs = 0;
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(fake_step(f), EMU_OK);
+        CHECK(f->ram_ptrs > 2);
+        /* the cache is keyed by privilege too: CPL 3 on a supervisor page */
+        put(f->ram + pte, (DEV + 0x5000) | (FAKE_PTE_DEFAULT & ~FAKE_PTE_U), esz);
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(fake_step(f), EMU_OK);
+        f->full.cpl = 3;
+        f->full.rip = FAKE_CODE_IP;
+        CHECK_EQ(fake_step(f), EMU_INJECT_PF);
+        CHECK_EQ(f->ctx.fault.error_code, 5);
+        if (test_failed_checks)
+            fprintf(stderr, "  (in mode %s)\n", fake_mode_names[m]);
+    }
+}
+
 int main(void)
 {
     plat_host_set_verbosity(-1);
@@ -499,6 +551,7 @@ int main(void)
     RUN(test_fetch_straddles_pages);
     RUN(test_fetch_from_mmio);
     RUN(test_hint);
+    RUN(test_walk_cache);
     if (f)
         fake_free(f);
     fake_state_free(&ex);
