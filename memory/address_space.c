@@ -171,13 +171,47 @@ static MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, uint8_t *buf,
     return r;
 }
 
+/* One guest access of 1, 2, 4 or 8 bytes inside one flat range: the exit
+ * path's case, without the general loop.  False: take the general path. */
+static bool single_access(AddressSpace *as, hwaddr addr, uint8_t *buf, size_t len,
+                          bool is_write, MemTxResult *r)
+{
+    const FlatRange *fr;
+    uint64_t v = 0;
+
+    if ((len != 1 && len != 2 && len != 4 && len != 8) ||
+        !(fr = flatview_lookup(as->current, addr)) || fr->last - addr < len - 1)
+        return false;
+    if (fr->flags & (is_write ? FR_DIRECT_WRITE : FR_DIRECT_READ)) {
+        *r = access_range(fr, addr, buf, len, is_write);
+        return true;
+    }
+    hwaddr off = fr->offset_in_region + (addr - fr->start);
+    if (is_write) {
+        memcpy(&v, buf, len); /* x86: little-endian */
+        *r = memory_region_dispatch_write(fr->mr, off, v, (unsigned)len);
+    } else {
+        *r = memory_region_dispatch_read(fr->mr, off, &v, (unsigned)len);
+        memcpy(buf, &v, len);
+    }
+    return true;
+}
+
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, void *buf, size_t len)
 {
+    MemTxResult r;
+
+    if (single_access(as, addr, buf, len, false, &r))
+        return r;
     return address_space_rw(as, addr, buf, len, false);
 }
 
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf,
                                 size_t len)
 {
+    MemTxResult r;
+
+    if (single_access(as, addr, (uint8_t *)buf, len, true, &r))
+        return r;
     return address_space_rw(as, addr, (uint8_t *)buf, len, true);
 }

@@ -129,6 +129,37 @@ static void split_aligned(struct access *a, bool is_write)
     }
 }
 
+/* Byte-reverses the low `size` bytes of v. */
+static uint64_t swap_bytes(uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 2: return __builtin_bswap16((uint16_t)v);
+    case 4: return __builtin_bswap32((uint32_t)v);
+    case 8: return __builtin_bswap64(v);
+    default: return v & 0xff;
+    }
+}
+
+/* The common case: the callbacks take the access as it is, in one call.
+ * Same result as split_aligned with one piece, without the byte buffer. */
+static MemTxResult direct_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                                 unsigned size, bool is_write)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    bool big = ops->endianness == DEVICE_BIG_ENDIAN;
+    uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+    uint64_t v;
+
+    if (is_write) {
+        v = *data & mask;
+        ops->write(mr->opaque, addr, big ? swap_bytes(v, size) : v, size);
+    } else {
+        v = ops->read(mr->opaque, addr, size) & mask;
+        *data = big ? swap_bytes(v, size) : v;
+    }
+    return MEMTX_OK;
+}
+
 /* impl.unaligned: pieces in order from the access's own address. */
 static void split_unaligned(struct access *a, bool is_write)
 {
@@ -147,18 +178,19 @@ static MemTxResult ops_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
 {
     const MemoryRegionOps *ops = mr->ops;
     const char *why = check_valid(mr, addr, size, is_write);
-    struct access a = {
-        .mr = mr, .addr = addr, .size = size,
-        .imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1,
-        .imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4,
-        .big = ops->endianness == DEVICE_BIG_ENDIAN,
-        .unaligned = ops->impl.unaligned,
-    };
+    unsigned imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1;
+    unsigned imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
+    struct access a;
 
     if (why)
         return refuse_access(mr, addr, size, is_write, why);
-    if (a.imax < a.imin)
-        a.imax = a.imin;
+    imax = MAX(imax, imin);
+    if (size >= imin && size <= imax && (ops->impl.unaligned || !(addr & (size - 1))))
+        return direct_access(mr, addr, data, size, is_write);
+    a = (struct access){
+        .mr = mr, .addr = addr, .size = size, .imin = imin, .imax = imax,
+        .big = ops->endianness == DEVICE_BIG_ENDIAN, .unaligned = ops->impl.unaligned,
+    };
     if (is_write)
         store_bytes(a.bytes, *data, size, false);
     if (a.unaligned)
