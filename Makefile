@@ -167,3 +167,43 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- test guests
+# Guest payloads for the Bochs end-to-end suite (tests/e2e/guests.sh,
+# docs/test-guests.md).  tests/guests/NAME.asm is one nasm source built
+# for each mode it lists below (-DMODE=16|32|64) as a flat binary
+# build/guests/NAMEMODE.bin; tests/guests/NAME.c is a freestanding C guest
+# linked with linker/guest32.ld or guest64.ld into build/guests/NAMEMODE.elf.
+GUEST_DIR := tests/guests
+GB := $(B)/guests
+GUEST_INCS := $(wildcard $(GUEST_DIR)/lib/*.inc $(GUEST_DIR)/*.inc)
+GUEST_BINS := $(foreach g,decode mmap ud,$(foreach m,16 32 64,$(GB)/$(g)$(m).bin)) \
+	$(GB)/triple64.bin $(GB)/isolation32.elf $(GB)/isolation64.elf $(GB)/dirty64.elf
+GUEST_NASM := nasm -f bin -w-prefix-seg -I$(GUEST_DIR)/lib/ -I$(GUEST_DIR)/
+# No libc, no SSE in C (the guests' own code must not depend on CR4 state),
+# no loop-to-memset rewriting (guest.c's memset would call itself).
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -static -fno-pic -fno-pie -no-pie \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-tree-loop-distribute-patterns -fno-builtin -Wall -Wextra -Werror -I$(GUEST_DIR) \
+	-Wl,--build-id=none -Wl,-z,noexecstack
+GUEST_C_DEPS := $(GUEST_DIR)/lib/guest.c $(GUEST_DIR)/lib/guest.h
+
+$(GB)/%16.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) -DMODE=16 $< -o $@
+$(GB)/%32.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) -DMODE=32 $< -o $@
+$(GB)/%64.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) -DMODE=64 $< -o $@
+$(GB)/%32.elf: $(GUEST_DIR)/%.c $(GUEST_C_DEPS) linker/guest32.ld
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -m32 $(GUEST_CFLAGS) -Wl,-T,linker/guest32.ld $< $(GUEST_DIR)/lib/guest.c -o $@
+$(GB)/%64.elf: $(GUEST_DIR)/%.c $(GUEST_C_DEPS) linker/guest64.ld
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -m64 $(GUEST_CFLAGS) -Wl,-T,linker/guest64.ld $< $(GUEST_DIR)/lib/guest.c -o $@
+
+guests: $(GUEST_BINS)
+check-build: guests
+.PHONY: guests
