@@ -22,8 +22,9 @@ EFI_STATUS boot_take_pool(EFI_BOOT_SERVICES *bs, struct boot_info *bi);
 /* boot/cmdline.c: load options (UCS-2) to ASCII, and the payload path. */
 void boot_read_cmdline(const EFI_LOADED_IMAGE_PROTOCOL *li, struct boot_info *bi);
 
-/* boot/payload.c: read bi->payload_path from the boot volume into the
- * pool; a missing file is not an error (bi->payload stays NULL). */
+/* boot/payload.c: the guest list (load options or \EFI\hv\hv.cfg), each
+ * guest's payload read into the pool (a missing one is logged and that
+ * guest fails later), and one block of guest RAM outside the pool. */
 EFI_STATUS boot_load_payload(EFI_BOOT_SERVICES *bs,
                              const EFI_LOADED_IMAGE_PROTOCOL *li,
                              struct boot_info *bi);

@@ -3,7 +3,8 @@
  * ("hv.efi payload=\EFI\hv\x.bin"); from the boot manager they may be
  * binary boot-option data, which is ignored unless it is printable text.
  *
- * Recognised words: payload=PATH (the guest payload on the boot volume).
+ * Options that start with "guest " are a guest list in hv.cfg syntax
+ * (boot/payload.c); payload=PATH names a payload for the banner only.
  * The whole string is kept in bi->cmdline for hv/ to read more options.
  */
 #include "boot/boot.h"

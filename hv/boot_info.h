@@ -8,9 +8,10 @@
 #define HV_BOOT_INFO_H
 
 #include "hv/base.h"
+#include "hv/guest_cfg.h"
 
 #define BOOT_INFO_MAGIC 0x4f464e49544f4f42ull /* "BOOTINFO" */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 
 /* Default guest payload on the boot volume, when the load options name none. */
 #define BOOT_DEFAULT_PAYLOAD "\\EFI\\hv\\guest.bin"
@@ -44,6 +45,16 @@ struct boot_info {
     const void *payload;
     uint64_t payload_size;
     char payload_path[128];       /* ASCII, as looked up */
+
+    /* The guests to run, in order (hv.cfg or the load options), each with
+     * its payload read into the pool; n == 0: the built-in demo guest. */
+    struct guest_list guests;
+    char guests_source[64];       /* where the list came from */
+
+    /* Guest RAM: one block outside the pool, big enough for the largest
+     * guest, reused by each guest in turn (2 MiB aligned; 0 when none). */
+    uint64_t guest_ram_base;
+    uint64_t guest_ram_size;
 
     /* hv.efi's load options, converted to ASCII (empty when none). */
     char cmdline[256];

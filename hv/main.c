@@ -7,7 +7,9 @@
  */
 #include "hv/boot_info.h"
 #include "hv/log.h"
-#include "hv/machine.h"
+#include "hv/guest_machine.h"
+#include "hv/lib/fmt.h"
+#include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/pool.h"
 #include "hv/selftest.h"
@@ -17,25 +19,33 @@
 
 #define HV_VERSION "0.1"
 
-static struct machine machine;
-
 static void banner(const struct boot_info *bi)
 {
     plat_log(LOG_INFO, "==== hv " HV_VERSION ": VT-x/EPT hypervisor on a hierarchical "
              "memory API ====");
-    plat_log(LOG_INFO, "boot: pool %llu pages at %#llx, payload %s, boot services %s",
+    plat_log(LOG_INFO, "boot: TSC at hv.efi entry %llu", (unsigned long long)bi->tsc_at_entry);
+    plat_log(LOG_INFO, "boot: pool %llu pages at %#llx, %u guest(s) from %s, boot services %s",
              (unsigned long long)bi->pool_pages, (unsigned long long)bi->pool_base,
-             bi->payload ? bi->payload_path : "(built-in)",
+             bi->guests.n, bi->guests.n ? bi->guests_source : "(built-in)",
              bi->boot_services_exited ? "exited" : "still running");
 }
 
-static void print_machine(struct machine *m)
+/* Without VT-x no guest runs, but the guest machine of docs/guest-abi.md is
+ * still built, printed and torn down once, so its map is checked here too. */
+static void show_guest_machine(const struct boot_info *bi)
 {
-    plat_log(LOG_INFO, "machine: sample PC-like map (hv/machine.h)");
-    memory_mtree_print(&m->as_mem, log_print_line, "mtree");
-    memory_mtree_print(&m->as_io, log_print_line, "mtree");
-    memory_flatview_print(&m->as_mem, log_print_line, "flatview");
-    memory_flatview_print(&m->as_io, log_print_line, "flatview");
+    static struct guest_machine m;
+    uint64_t mem = MIN(bi->guest_ram_size, GUEST_MEM_DEFAULT);
+
+    plat_log(LOG_INFO, "machine: the guest machine (docs/guest-abi.md) with mem=%lluM",
+             (unsigned long long)(mem >> 20));
+    if (gm_build(&m, (void *)(uintptr_t)bi->guest_ram_base, mem) != MR_OK)
+        return;
+    memory_mtree_print(&m.as_mem, log_print_line, "mtree");
+    memory_mtree_print(&m.as_io, log_print_line, "mtree");
+    memory_flatview_print(&m.as_mem, log_print_line, "flatview");
+    memory_flatview_print(&m.as_io, log_print_line, "flatview");
+    gm_destroy(&m);
 }
 
 static void pool_summary(void)
@@ -52,19 +62,15 @@ static void pool_summary(void)
 
 __attribute__((noreturn)) void hv_main(struct boot_info *bi)
 {
+    static char why[64];
     struct selftest_result st;
     struct vmx_caps caps;
-    int err;
+    unsigned failed;
 
     if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
         plat_panic("hv_main: bad boot_info (magic %#llx, version %u)",
                    (unsigned long long)bi->magic, bi->version);
     banner(bi);
-
-    err = machine_build(&machine);
-    if (err)
-        hv_shutdown(HV_EXIT_FAIL, "sample machine");
-    print_machine(&machine);
 
     vmx_caps_probe(&caps);
     vmx_caps_report(&caps);
@@ -74,12 +80,26 @@ __attribute__((noreturn)) void hv_main(struct boot_info *bi)
     if (st.failed)
         hv_shutdown(HV_EXIT_FAIL, "self-tests failed");
     if (!caps.usable) {
+        show_guest_machine(bi);
+        if (bi->guests.n || bi->guests.errors) {
+            plat_log(LOG_ERR, "main: %u guest(s) configured but VT-x is not usable (%s)",
+                     bi->guests.n, caps.refusal);
+            hv_shutdown(HV_EXIT_FAIL, "no VT-x: guests not run");
+        }
         plat_log(LOG_INFO, "main: no guest run (%s); self-tests decide the result",
                  caps.refusal);
         hv_shutdown(HV_EXIT_PASS, NULL);
     }
-    if (!vmx_run_guest(&caps, &machine))
-        hv_shutdown(HV_EXIT_FAIL, "guest run");
+    failed = vmx_run_guests(&caps, bi);
     pool_summary();
+    if (bi->guests.errors) {
+        hv_snprintf(why, sizeof(why), "%u bad guest line(s)", bi->guests.errors);
+        hv_shutdown(HV_EXIT_FAIL, why);
+    }
+    if (failed) {
+        hv_snprintf(why, sizeof(why), "%u of %u guest(s) failed", failed,
+                    bi->guests.n ? bi->guests.n : 1);
+        hv_shutdown(HV_EXIT_FAIL, why);
+    }
     hv_shutdown(HV_EXIT_PASS, NULL);
 }

@@ -6,8 +6,9 @@
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
 
-#include "hv/ept_simple.h"
-#include "hv/machine.h"
+#include "hv/guest_ept.h"
+#include "hv/guest_load.h"
+#include "hv/guest_machine.h"
 #include "hv/vmcs.h"
 #include "hv/vmx_caps.h"
 
@@ -32,8 +33,12 @@ struct vcpu {
     void *vmcs;
     bool launched;
     const struct vmx_caps *caps;
-    struct machine *machine;
+    struct guest_machine *machine;
     struct hv_ept ept;
+    struct guest_entry entry;
+    const char *name;
+    uint32_t entry_ctls;        /* as written; IA32E follows EFER.LMA */
+    void *msr_bitmap, *io_bitmaps; /* 1 and 2 pages */
 
     enum vcpu_stop stop;
     uint64_t guest_status;      /* VCPU_GUEST_EXIT: what the guest reported */
@@ -42,14 +47,14 @@ struct vcpu {
     uint64_t exits_total;
     uint64_t mmio_exits;        /* EPT violations emulated as MMIO */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* last slot: out-of-range reasons */
-    char line[200];             /* guest console line being assembled */
-    size_t line_len;
+    uint64_t hypercalls, injected, wp_faults, pml_drains, string_io;
+    uint64_t tsc_first_exit;
 };
 
-/* hv/vmx_vmcs.c: fills the current VMCS for a 16-bit real-mode guest
- * entered at CS:IP = 0:entry with the stack at sp.  Returns false (with a
- * log line) when a control hv needs is not allowed. */
-bool vmcs_setup_realmode(struct vcpu *v, uint64_t entry, uint64_t sp);
+/* hv/vmx_vmcs.c: fills the current VMCS for v->entry (16-bit real mode,
+ * 32-bit protected or 64-bit long mode, docs/guest-abi.md).  Returns false
+ * (with a log line) when a control hv needs is not allowed. */
+bool vmcs_setup_guest(struct vcpu *v);
 
 /* hv/vmx_exits.c: handles the exit the VMCS describes. */
 void vmx_handle_exit(struct vcpu *v);
@@ -60,6 +65,21 @@ const char *vmx_exit_name(unsigned reason);
 /* hv/vmx_mmio.c: an EPT violation on MMIO through the emulator; false
  * when it is not MMIO (the caller stops the run). */
 bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
+
+/* hv/vmx_mmio.c: the emulator's view of the guest from the VMCS, and a
+ * fault it reports made the next VM entry's event (with CR2, error code). */
+struct emu_ctx;
+struct emu_fault;
+void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx);
+void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
+
+/* hv/vmx_io.c: an I/O-instruction exit; false when not finished (a REP
+ * to resume, or a fault injected): RIP must stay. */
+bool vmx_io_exit(struct vcpu *v);
+/* hv/vmx_msr.c: RDMSR/WRMSR through the allow-list, #GP otherwise. */
+void vmx_msr_exit(struct vcpu *v, bool write);
+/* hv/vmx_hypercall.c: VMCALL (docs/guest-abi.md). */
+void vmx_hypercall(struct vcpu *v);
 
 /* hv/vmx_report.c: a report of the guest state that matters, for failed
  * entries and fatal exits. */

@@ -2,7 +2,9 @@
 
 #include "hv/cpu.h"
 #include "hv/host_desc.h"
+#include "hv/log.h"
 #include "hv/platform.h"
+#include "hv/pool.h"
 #include "hv/vcpu.h"
 #include "hv/vmx_invept.h"
 
@@ -120,24 +122,6 @@ const char *vmx_insn_error_name(uint64_t err)
     return "unknown";
 }
 
-/* The built-in guest (hv/guest_builtin.asm): 16-bit code run at 0:1000. */
-extern const uint8_t guest_builtin_start[], guest_builtin_end[];
-#define GUEST_LOAD_ADDR 0x1000
-#define GUEST_STACK_TOP 0x8000
-
-static bool load_guest(struct machine *m)
-{
-    size_t len = (size_t)(guest_builtin_end - guest_builtin_start);
-
-    if (address_space_write(&m->as_mem, GUEST_LOAD_ADDR, guest_builtin_start, len) != MEMTX_OK) {
-        plat_log(LOG_ERR, "vmx: could not load the built-in guest");
-        return false;
-    }
-    plat_log(LOG_INFO, "vmx: built-in guest: %zu bytes at %#x, 16-bit real mode",
-             len, GUEST_LOAD_ADDR);
-    return true;
-}
-
 static bool vmcs_load(struct vcpu *v)
 {
     uint64_t pa;
@@ -154,6 +138,20 @@ static bool vmcs_load(struct vcpu *v)
     if (fail)
         plat_log(LOG_ERR, "vmx: VMCLEAR/VMPTRLD of %#llx failed", (unsigned long long)pa);
     return !fail;
+}
+
+/* With unrestricted guest the guest may enter or leave long mode by
+ * itself; the "IA-32e mode guest" entry control must follow EFER.LMA. */
+static void sync_ia32e(struct vcpu *v)
+{
+    bool lma = vmread(VMCS_GUEST_EFER) & (1ull << 10);
+    bool ctl = v->entry_ctls & ENTRY_IA32E_MODE_GUEST;
+
+    if (lma == ctl)
+        return;
+    v->entry_ctls ^= ENTRY_IA32E_MODE_GUEST;
+    vmwrite(VMCS_ENTRY_CONTROLS, lma ? vmread(VMCS_ENTRY_CONTROLS) | ENTRY_IA32E_MODE_GUEST
+                                     : vmread(VMCS_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);
 }
 
 static void run_loop(struct vcpu *v)
@@ -173,55 +171,166 @@ static void run_loop(struct vcpu *v)
             v->error = "VM entry failed";
             return;
         }
+        if (!v->launched)
+            v->tsc_first_exit = rdtsc();
         v->launched = true;
         vmx_handle_exit(v);
+        sync_ia32e(v);
     }
 }
 
-bool vmx_run_guest(const struct vmx_caps *caps, struct machine *m)
+static void print_machine(struct guest_machine *m)
 {
-    static struct vcpu vcpu;
-    struct vcpu *v = &vcpu;
-    bool ok = false;
-    uint64_t t0;
+    memory_mtree_print(&m->as_mem, log_print_line, "mtree");
+    memory_mtree_print(&m->as_io, log_print_line, "mtree");
+    memory_flatview_print(&m->as_mem, log_print_line, "flatview");
+    memory_flatview_print(&m->as_io, log_print_line, "flatview");
+}
 
-    memset(v, 0, sizeof(*v));
-    v->caps = caps;
-    v->machine = m;
-    host_desc_install();
-    if (!vmx_on(caps))
-        return false;
-    if (!load_guest(m) || hv_ept_build(&v->ept, &m->as_mem, caps->ept_ad) != MR_OK)
-        goto out;
-    plat_log(LOG_INFO, "ept: eptp %#llx: %llu pages mapped, %llu table pages%s",
-             (unsigned long long)v->ept.eptp, (unsigned long long)v->ept.mapped_pages,
-             (unsigned long long)v->ept.table_pages, caps->ept_ad ? ", A/D on" : "");
-    if (!vmcs_load(v) || !vmcs_setup_realmode(v, GUEST_LOAD_ADDR, GUEST_STACK_TOP))
-        goto out;
-    plat_log(LOG_INFO, "vmx: launching the guest");
-    t0 = rdtsc();
-    run_loop(v);
-    plat_log(LOG_INFO, "vmx: guest stopped after %llu exits, %llu TSC ticks",
-             (unsigned long long)v->exits_total, (unsigned long long)(rdtsc() - t0));
-    vmx_exit_summary(v);
-    plat_log(LOG_INFO, "machine: vga-lowmem saw %llu reads, %llu writes (last: %u bytes at +%#llx); "
-             "%llu MMIO exits emulated", (unsigned long long)m->vga_regs.reads,
-             (unsigned long long)m->vga_regs.writes, m->vga_regs.last_size,
-             (unsigned long long)m->vga_regs.last_addr, (unsigned long long)v->mmio_exits);
-    if (v->stop == VCPU_GUEST_EXIT) {
-        plat_log(v->guest_status ? LOG_ERR : LOG_INFO, "guest: exited with status %llu (%s)",
-                 (unsigned long long)v->guest_status, v->guest_status ? "fail" : "pass");
-        ok = v->guest_status == 0;
-    } else {
-        plat_log(LOG_ERR, "guest: stopped by hv: %s", v->error ? v->error : "?");
-    }
-out:
+static void vcpu_free(struct vcpu *v)
+{
     if (v->vmcs) {
         uint64_t pa = plat_virt_to_phys(v->vmcs);
         __asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
         plat_free_pages(v->vmcs, 1);
+        v->vmcs = NULL;
     }
+    if (v->msr_bitmap)
+        plat_free_pages(v->msr_bitmap, 1);
+    if (v->io_bitmaps)
+        plat_free_pages(v->io_bitmaps, 2);
+    v->msr_bitmap = v->io_bitmaps = NULL;
     hv_ept_destroy(&v->ept);
+}
+
+static void log_entry(const struct vcpu *v, uint64_t size)
+{
+    const struct guest_entry *e = &v->entry;
+
+    if (e->mode == 16)
+        plat_log(LOG_INFO, "load: %s payload, %llu bytes at %#llx-%#llx, entry %04x:%04llx",
+                 e->format, (unsigned long long)size, (unsigned long long)e->load_lo,
+                 (unsigned long long)e->load_hi, e->sel16, (unsigned long long)e->rip);
+    else
+        plat_log(LOG_INFO, "load: %s payload, %llu bytes at %#llx-%#llx, entry %#llx",
+                 e->format, (unsigned long long)size, (unsigned long long)e->load_lo,
+                 (unsigned long long)e->load_hi, (unsigned long long)e->rip);
+}
+
+/* The end of a run: console leftovers, the screen if it changed, the
+ * counts, how the guest ended.  Returns the status (0 pass). */
+static uint64_t finish(struct vcpu *v)
+{
+    struct guest_machine *m = v->machine;
+
+    uart_flush_output(&m->com1);
+    uart_flush_output(&m->uart_mmio);
+    fb_update(&m->fb);
+    fb_dump(&m->fb, NULL, NULL);
+    vmx_exit_summary(v);
+    if (m->post_writes)
+        plat_log(LOG_INFO, "machine: post saw %llu writes (last %#04x); testdev logged %llu "
+                 "accesses", (unsigned long long)m->post_writes, m->post_last,
+                 (unsigned long long)testdev_log_count(&m->td));
+    if (v->stop == VCPU_GUEST_EXIT) {
+        plat_log(LOG_INFO, "guest: exited with status %llu (%s)",
+                 (unsigned long long)v->guest_status, v->guest_status ? "fail" : "pass");
+        return v->guest_status;
+    }
+    plat_log(LOG_ERR, "guest: stopped by hv: %s", v->error ? v->error : "?");
+    return 1;
+}
+
+static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_t boot_tsc)
+{
+    if (!guest_load(memory_region_get_ram_ptr(&v->machine->ram), g->mem, g->mode, g->payload,
+                    g->payload_size, &v->entry))
+        return 1;
+    log_entry(v, g->payload_size);
+    if (hv_ept_init(&v->ept, v->caps, &v->machine->as_mem) != MR_OK) {
+        plat_log(LOG_ERR, "ept: could not build the guest's EPT");
+        return 1;
+    }
+    hv_ept_report(&v->ept);
+    if (!vmcs_load(v) || !vmcs_setup_guest(v))
+        return 1;
+    plat_log(LOG_INFO, "vmx: launching the guest (%llu TSC ticks since hv.efi started)",
+             (unsigned long long)(rdtsc() - boot_tsc));
+    run_loop(v);
+    return finish(v);
+}
+
+/* One guest on a fresh machine; the pool must end where it started. */
+static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, void *ram,
+                    uint64_t ram_size, uint64_t boot_tsc)
+{
+    static struct vcpu vcpu;
+    static struct guest_machine machine;
+    struct vcpu *v = &vcpu;
+    struct pool_stats before, after;
+    uint64_t status = 1;
+    char mem[16];
+
+    guest_size_str(g->mem, mem, sizeof(mem));
+    plat_log(LOG_INFO, "run: %s mode=%u mem=%s", g->name, g->mode, mem);
+    pool_get_stats(&before);
+    memset(v, 0, sizeof(*v));
+    v->caps = caps;
+    v->machine = &machine;
+    v->name = g->name;
+    if (!g->payload)
+        plat_log(LOG_ERR, "run: %s: no payload (%s was not read)", g->name, g->path);
+    else if (g->mem > ram_size)
+        plat_log(LOG_ERR, "run: %s: mem=%s is more than the %llu MiB of guest RAM boot/ got",
+                 g->name, mem, (unsigned long long)(ram_size >> 20));
+    else if (gm_build(&machine, ram, g->mem) == MR_OK) {
+        print_machine(&machine);
+        status = run_prepared(v, g, boot_tsc);
+        vcpu_free(v);
+        gm_destroy(&machine);
+    }
+    pool_get_stats(&after);
+    /* Slab pages stay with their size class for reuse: not a leak. */
+    if (after.used_pages - after.slab_pages != before.used_pages - before.slab_pages ||
+        after.live_allocs != before.live_allocs) {
+        plat_log(LOG_ERR, "run: %s: pool not back to its starting count: %llu -> %llu pages, "
+                 "%llu -> %llu blocks", g->name,
+                 (unsigned long long)(before.used_pages - before.slab_pages),
+                 (unsigned long long)(after.used_pages - after.slab_pages),
+                 (unsigned long long)before.live_allocs, (unsigned long long)after.live_allocs);
+        status = status ? status : 1;
+    } else {
+        plat_log(LOG_INFO, "run: %s: pool back to %llu pages, %llu blocks", g->name,
+                 (unsigned long long)(after.used_pages - after.slab_pages),
+                 (unsigned long long)after.live_allocs);
+    }
+    plat_log(LOG_INFO, "run: %s status %llu (%s)", g->name, (unsigned long long)status,
+             status ? "fail" : "pass");
+    return status == 0;
+}
+
+/* The built-in demo guest (hv/guest_builtin.asm): a flat 32-bit payload. */
+extern const uint8_t guest_builtin_start[], guest_builtin_end[];
+
+unsigned vmx_run_guests(const struct vmx_caps *caps, const struct boot_info *bi)
+{
+    struct guest_spec builtin = {.name = "builtin", .path = "(built-in)", .mode = 32,
+                                 .mem = GUEST_MEM_DEFAULT, .payload = guest_builtin_start,
+                                 .builtin = true};
+    void *ram = (void *)(uintptr_t)bi->guest_ram_base;
+    unsigned i, n = bi->guests.n, failed = 0;
+
+    builtin.payload_size = (uint64_t)(guest_builtin_end - guest_builtin_start);
+    host_desc_install();
+    if (!vmx_on(caps))
+        return n ? n : 1;
+    if (n == 0) {
+        failed += !run_one(caps, &builtin, ram, bi->guest_ram_size, bi->tsc_at_entry);
+    } else {
+        for (i = 0; i < n; i++)
+            failed += !run_one(caps, &bi->guests.g[i], ram, bi->guest_ram_size,
+                               bi->tsc_at_entry);
+    }
     vmx_off();
-    return ok;
+    return failed;
 }

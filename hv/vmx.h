@@ -6,16 +6,16 @@
 #ifndef HV_VMX_H
 #define HV_VMX_H
 
-#include "hv/machine.h"
+#include "hv/boot_info.h"
 #include "hv/vmx_caps.h"
 
 /* Turns VMX on; false (with log lines saying why) when it cannot. */
 bool vmx_on(const struct vmx_caps *caps);
 void vmx_off(void);
 
-/* Runs the built-in guest in m until it ends.  Returns true when the guest
- * ran and reported success. */
-bool vmx_run_guest(const struct vmx_caps *caps, struct machine *m);
+/* Runs each guest of bi->guests in order (the built-in demo guest when
+ * there are none), each on a fresh machine.  Returns how many failed. */
+unsigned vmx_run_guests(const struct vmx_caps *caps, const struct boot_info *bi);
 
 /* VM-instruction error numbers to text (SDM Vol. 3C 30.4). */
 const char *vmx_insn_error_name(uint64_t err);

@@ -6,6 +6,7 @@
 #include "hv/cpu.h"
 #include "hv/hypercall.h"
 #include "hv/lib/fmt.h"
+#include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
 
@@ -63,105 +64,27 @@ static void handle_cpuid(struct vcpu *v)
     skip_insn();
 }
 
-static void guest_line_flush(struct vcpu *v)
+/* HLT with interrupts off and no virtual interrupt source would never
+ * wake: hv says so and ends the run rather than hang.  With IF=1 there is
+ * still nothing to deliver, so it resumes after the HLT. */
+static void handle_hlt(struct vcpu *v)
 {
-    v->line[v->line_len] = '\0';
-    plat_log(LOG_INFO, "guest: %s", v->line);
-    v->line_len = 0;
-}
-
-static void guest_putc(struct vcpu *v, uint8_t c)
-{
-    if (c == '\n') {
-        guest_line_flush(v);
+    if (!(vmread(VMCS_GUEST_RFLAGS) & (1u << 9))) {
+        plat_log(LOG_ERR, "guest: HLT with interrupts disabled: the guest can never wake");
+        stop(v, "guest halted with interrupts off");
         return;
-    }
-    /* Keep the log's line structure: control bytes become '.' */
-    v->line[v->line_len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
-    if (v->line_len == sizeof(v->line) - 1)
-        guest_line_flush(v);
-}
-
-static uint64_t hc_print(struct vcpu *v, uint64_t gpa)
-{
-    char s[161];
-    size_t i;
-
-    if (address_space_read(&v->machine->as_mem, gpa, s, sizeof(s) - 1) != MEMTX_OK)
-        return HC_REFUSED;
-    s[sizeof(s) - 1] = '\0';
-    for (i = 0; s[i]; i++)
-        guest_putc(v, (uint8_t)s[i]);
-    if (v->line_len)
-        guest_line_flush(v);
-    return HC_OK;
-}
-
-static void handle_vmcall(struct vcpu *v)
-{
-    uint64_t fn = v->regs.rax, arg = v->regs.rbx;
-
-    switch (fn) {
-    case HC_PRINT:
-        v->regs.rax = hc_print(v, arg);
-        break;
-    case HC_PUTC:
-        guest_putc(v, (uint8_t)arg);
-        v->regs.rax = HC_OK;
-        break;
-    case HC_EXIT:
-        if (v->line_len)
-            guest_line_flush(v);
-        v->stop = VCPU_GUEST_EXIT;
-        v->guest_status = arg;
-        break;
-    default:
-        plat_log(LOG_WARN, "vmcall: unknown function %#llx", (unsigned long long)fn);
-        v->regs.rax = HC_REFUSED;
-        break;
     }
     skip_insn();
 }
 
-/* I/O instruction exit (qualification: SDM Vol. 3C table 28-5), through
- * the machine's I/O address space. */
 static void handle_io(struct vcpu *v)
 {
-    uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
-    unsigned size = (unsigned)(q & 7) + 1;
-    bool in = q & (1u << 3), string = q & (1u << 4);
-    uint16_t port = (uint16_t)(q >> 16);
-    uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
-    uint64_t data = 0;
-
-    if (string) {
-        stop(v, "string I/O is not emulated yet");
-        return;
+    if (vmx_io_exit(v))
+        skip_insn();
+    if (debug_exit_requested(&v->machine->dx)) {
+        v->stop = VCPU_GUEST_EXIT;
+        v->guest_status = debug_exit_status(&v->machine->dx);
     }
-    if (in) {
-        address_space_read(&v->machine->as_io, port, &data, size);
-        /* 32-bit results zero-extend; narrower ones merge into RAX. */
-        v->regs.rax = size == 4 ? (data & mask) : ((v->regs.rax & ~mask) | (data & mask));
-    } else {
-        data = v->regs.rax & mask;
-        address_space_write(&v->machine->as_io, port, &data, size);
-    }
-    plat_log(LOG_DEBUG, "io: %s port %#x size %u data %#llx", in ? "in" : "out", port, size,
-             (unsigned long long)(data & mask));
-    skip_insn();
-}
-
-/* No MSR bitmap: every RDMSR/WRMSR exits.  The built-in guests touch
- * none; a read returns 0 and a write is dropped, each with a log line. */
-static void handle_msr(struct vcpu *v, bool write)
-{
-    uint32_t msr = (uint32_t)v->regs.rcx;
-
-    plat_log(LOG_WARN, "msr: guest %s of MSR %#x %s", write ? "write" : "read", msr,
-             write ? "dropped" : "reads 0");
-    if (!write)
-        v->regs.rax = v->regs.rdx = 0;
-    skip_insn();
 }
 
 /* Acknowledge-on-exit took the vector from the APIC; finish it with EOI. */
@@ -175,27 +98,55 @@ static void handle_extint(void)
         *(volatile uint32_t *)(uintptr_t)((base & ~0xfffull) + 0xb0) = 0;
 }
 
-/* RAM and ROM are mapped, so a violation is an MMIO access (emulated), a
- * write to ROM, or an access to unassigned space (both through the same
- * dispatch: ROM writes and unassigned writes are dropped, reads of
- * unassigned space return all-ones).  Fetches from non-RAM stop the run. */
+/* RAM and ROM are mapped, so a violation is a write-protect dirty fault
+ * (ept/ gives W back), an MMIO access (emulated), a write to ROM, or an
+ * access to unassigned space (both through the same dispatch: ROM writes
+ * and unassigned writes are dropped, unassigned reads return all-ones). */
 static void handle_ept_violation(struct vcpu *v)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
-    const FlatRange *fr = flatview_lookup(address_space_flatview(&v->machine->as_mem), gpa);
 
-    plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s), region %s",
-             (unsigned long long)gpa, (q & 1) ? "r" : "", (q & 2) ? "w" : "", (q & 4) ? "x" : "",
-             fr ? memory_region_name(fr->mr) : "(unassigned)");
-    if (q & 4) {
-        plat_log(LOG_ERR, "ept: guest fetch from gpa %#llx (%s): not RAM", (unsigned long long)gpa,
-                 fr ? memory_region_name(fr->mr) : "unassigned");
-        stop(v, "instruction fetch from MMIO or unassigned space");
+    if ((q & 2) && ept_wp_fault(&v->ept.el, gpa)) {
+        v->wp_faults++;
         return;
     }
+    plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s)", (unsigned long long)gpa,
+             (q & 1) ? "r" : "", (q & 2) ? "w" : "", (q & 4) ? "x" : "");
     if (!vmx_mmio_exit(v, q, gpa))
         stop(v, "EPT violation the emulator could not handle");
+}
+
+/* An EPT entry the CPU found malformed: hv's bug, never the guest's.
+ * Dump the walk for the address and stop. */
+static void handle_ept_misconfig(struct vcpu *v)
+{
+    uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+    EptWalk w;
+
+    ept_walk(&v->ept.el.ept, gpa, &w);
+    plat_log(LOG_ERR, "ept: misconfiguration at gpa %#llx: leaf level %d entry %#llx "
+             "(perms %u), eptp %#llx", (unsigned long long)gpa, w.level,
+             (unsigned long long)w.entry, w.perms, (unsigned long long)v->ept.eptp);
+    ept_dump(&v->ept.el.ept, log_print_line, "ept");
+    stop(v, "EPT misconfiguration");
+}
+
+static void handle_pml_full(struct vcpu *v)
+{
+    v->pml_drains++;
+    ept_pml_drain(&v->ept.el, &v->ept.pml);
+}
+
+/* Why a VM entry failed or the guest died, in words. */
+static const char *failure_name(unsigned reason)
+{
+    switch (reason) {
+    case EXIT_INVALID_GUEST_STATE: return "VM entry failed: invalid guest state";
+    case EXIT_MSR_LOADING: return "VM entry failed: MSR loading";
+    case EXIT_MACHINE_CHECK: return "VM entry failed: machine check";
+    default: return "VM entry failed";
+    }
 }
 
 void vmx_handle_exit(struct vcpu *v)
@@ -205,30 +156,32 @@ void vmx_handle_exit(struct vcpu *v)
 
     v->exits_total++;
     v->exits[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+    if (v->ept.pml_on)
+        v->ept.pml.index = (uint16_t)vmread(VMCS_GUEST_PML_INDEX);
     if (raw & EXIT_REASON_FAILED_ENTRY) {
-        stop(v, reason == EXIT_INVALID_GUEST_STATE ? "VM entry failed: invalid guest state"
-                : reason == EXIT_MSR_LOADING       ? "VM entry failed: MSR loading"
-                                                   : "VM entry failed: machine check");
+        stop(v, failure_name(reason));
         return;
     }
     plat_log(LOG_DEBUG, "exit: %s (%u) at rip %#llx", vmx_exit_name(reason), reason,
              (unsigned long long)vmread(VMCS_GUEST_RIP));
+    /* Queued coalesced writes land before anything else is seen. */
     switch (reason) {
     case EXIT_CPUID:
         handle_cpuid(v);
         break;
     case EXIT_HLT:
-        skip_insn(); /* nothing to wait for: no virtual interrupts yet */
+        handle_hlt(v);
         break;
     case EXIT_VMCALL:
-        handle_vmcall(v);
+        vmx_hypercall(v);
+        skip_insn();
         break;
     case EXIT_IO:
         handle_io(v);
         break;
     case EXIT_RDMSR:
     case EXIT_WRMSR:
-        handle_msr(v, reason == EXIT_WRMSR);
+        vmx_msr_exit(v, reason == EXIT_WRMSR);
         break;
     case EXIT_EXTERNAL_INTERRUPT:
         handle_extint();
@@ -236,11 +189,15 @@ void vmx_handle_exit(struct vcpu *v)
     case EXIT_EPT_VIOLATION:
         handle_ept_violation(v);
         break;
-    case EXIT_TRIPLE_FAULT:
-        stop(v, "guest triple fault");
-        break;
     case EXIT_EPT_MISCONFIG:
-        stop(v, "EPT misconfiguration");
+        handle_ept_misconfig(v);
+        break;
+    case EXIT_PML_FULL:
+        handle_pml_full(v);
+        break;
+    case EXIT_TRIPLE_FAULT:
+        plat_log(LOG_ERR, "guest: triple fault");
+        stop(v, "guest triple fault");
         break;
     case EXIT_EXCEPTION_NMI:
         stop(v, "guest exception or NMI");
@@ -249,6 +206,8 @@ void vmx_handle_exit(struct vcpu *v)
         stop(v, "unhandled VM exit");
         break;
     }
+    if (v->ept.pml_on)
+        vmwrite(VMCS_GUEST_PML_INDEX, v->ept.pml.index);
 }
 
 void vmx_exit_summary(const struct vcpu *v)

@@ -5,11 +5,11 @@
  * through the memory API's dispatch, and what the emulator changed goes
  * back into the VMCS; a fault it reports is injected into the guest.
  */
+#include "hv/lib/fmt.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
 #include "hv/x86/mmio.h"
 
-#define VMCS_ENTRY_EXCEPTION_ERROR 0x4018
 #define CR0_PE 1ull
 
 static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
@@ -59,7 +59,7 @@ static const uint64_t seg_fields[X86_NR_SEGS][4] = {
     [X86_GS] = {VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR},
 };
 
-static void fill(struct vcpu *v, struct emu_ctx *ctx)
+void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
 {
     const struct guest_regs *g = &v->regs;
     struct emu_regs *r = &ctx->regs;
@@ -124,7 +124,7 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
 }
 
 /* Hardware exception into the guest at the next entry (SDM 24.8.3). */
-static void inject(struct vcpu *v, const struct emu_fault *f)
+void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f)
 {
     /* Real mode (unrestricted guest, CR0.PE=0) takes no error codes. */
     bool ec = f->has_error_code && (vmread(VMCS_GUEST_CR0) & CR0_PE);
@@ -137,19 +137,34 @@ static void inject(struct vcpu *v, const struct emu_fault *f)
     vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* One line with what the guest will see, where, and the raw bytes. */
+static void log_fault(const struct emu_ctx *ctx, enum emu_result r, uint64_t gpa)
+{
+    char hex[3 * X86_MAX_INSN_LEN + 1];
+    unsigned i, n = 0;
+
+    for (i = 0; i < ctx->nbytes && i < X86_MAX_INSN_LEN; i++)
+        n += (unsigned)hv_snprintf(hex + n, sizeof(hex) - n, "%s%02x", i ? " " : "",
+                                   ctx->bytes[i]);
+    hex[n] = '\0';
+    plat_log(LOG_WARN, "mmio: %s at rip %#llx (gpa %#llx), bytes: %s: vector %u injected%s",
+             emu_result_name(r), (unsigned long long)ctx->regs.rip, (unsigned long long)gpa,
+             n ? hex : "(none fetched)", ctx->fault.vector,
+             ctx->fault.vector == 14 ? " with CR2" : "");
+}
+
 bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
 {
     static struct emu_ctx ctx; /* large; one vCPU, one exit at a time */
     enum emu_result r;
 
-    fill(v, &ctx);
+    vmx_emu_fill(v, &ctx);
     r = mmio_ept_violation(&ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
     write_back(v, &ctx);
     v->mmio_exits++;
     if (r == EMU_OK)
         return true;
-    plat_log(LOG_WARN, "mmio: %s at gpa %#llx: injecting vector %u into the guest",
-             emu_result_name(r), (unsigned long long)gpa, ctx.fault.vector);
-    inject(v, &ctx.fault);
+    log_fault(&ctx, r, gpa);
+    vmx_inject_fault(v, &ctx.fault);
     return true;
 }

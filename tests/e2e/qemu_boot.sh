@@ -55,26 +55,37 @@ expect_re 'hv: I boot: ExitBootServices done after [1-8] attempt\(s\)'
 expect_re 'hv: I boot: memory map: [0-9]+ entries, [0-9]+ MiB RAM, [0-9]+ MiB free, top 0x[0-9a-f]+'
 expect 'hv: I ==== hv 0.1: VT-x/EPT hypervisor on a hierarchical memory API ===='
 
-# The sample machine's region tree (info mtree format).
+# The guest machine of docs/guest-abi.md (built, printed, torn down even
+# without VT-x): its region tree in info mtree format.
+expect 'hv: I machine: the guest machine (docs/guest-abi.md) with mem=64M'
 expect 'hv: I mtree: address-space: memory'
 expect 'hv: I mtree:   0000000000000000-ffffffffffffffff (prio 0, i/o): system'
-expect 'hv: I mtree:     0000000000000000-0000000000ffffff (prio 0, ram): pc.ram'
-expect 'hv: I mtree:     00000000000a0000-00000000000bffff (prio 1, i/o): vga-lowmem'
-expect 'hv: I mtree:     00000000000e0000-00000000000fffff (prio 1, rom): alias isa-bios @pc.bios 0000000000000000-000000000001ffff'
+expect 'hv: I mtree:     0000000000000000-000000000009ffff (prio 0, ram): alias ram-low @ram 0000000000000000-000000000009ffff'
+expect 'hv: I mtree:     00000000000c0000-0000000003ffffff (prio 0, ram): alias ram-high @ram 00000000000c0000-0000000003ffffff'
+expect 'hv: I mtree:     00000000000e0000-00000000000fffff (prio 1, rom): alias isa-bios @bios 0000000000000000-000000000001ffff'
+expect 'hv: I mtree:     0000000000200000-0000000000200fff (prio 1, i/o): alias overlay-window @overlay 0000000000000000-0000000000000fff [disabled]'
+expect 'hv: I mtree:     00000000fd000000-00000000fd12bfff (prio 0, ram): fb'
+expect 'hv: I mtree:     00000000fec00000-00000000fec00007 (prio 0, i/o): uart-mmio'
 expect 'hv: I mtree:     00000000fed00000-00000000fed00fff (prio 0, i/o): testdev'
-expect 'hv: I mtree:     00000000fffe0000-00000000ffffffff (prio 0, rom): pc.bios'
+expect 'hv: I mtree:     00000000fed10000-00000000fed10fff (prio 0, i/o): overlay'
+expect 'hv: I mtree:     00000000ff800000-00000000ff83ffff (prio 0, romd): flash'
+expect 'hv: I mtree:     00000000fffe0000-00000000ffffffff (prio 0, rom): bios'
 expect 'hv: I mtree: address-space: io'
 expect 'hv: I mtree:     0000000000000080-0000000000000080 (prio 0, i/o): post'
+expect 'hv: I mtree:     00000000000000f4-00000000000000f7 (prio 0, i/o): debug-exit'
+expect 'hv: I mtree:     00000000000003f8-00000000000003ff (prio 0, i/o): com1'
 
-# Its flat view: RAM split around the VGA window, the alias resolved to
-# the ROM it shows.
-expect 'hv: I flatview: flat view of address-space: memory (7 ranges)'
-expect 'hv: I flatview:   0000000000000000-000000000009ffff (prio 0, ram): pc.ram'
-expect 'hv: I flatview:   00000000000a0000-00000000000bffff (prio 1, i/o): vga-lowmem'
-expect 'hv: I flatview:   00000000000c0000-00000000000dffff (prio 0, ram): pc.ram @00000000000c0000'
-expect 'hv: I flatview:   00000000000e0000-00000000000fffff (prio 0, rom): pc.bios'
-expect 'hv: I flatview:   0000000000100000-0000000000ffffff (prio 0, ram): pc.ram @0000000000100000'
-expect 'hv: I flatview:   00000000fffe0000-00000000ffffffff (prio 0, rom): pc.bios'
+# Its flat view: the hole at 0xa0000 unassigned, the BIOS alias resolved to
+# the ROM it shows, RAM continuing at the matching offsets.
+expect 'hv: I flatview: flat view of address-space: memory (15 ranges)'
+expect 'hv: I flatview:   0000000000000000-000000000009ffff (prio 0, ram): ram'
+expect 'hv: I flatview:   00000000000c0000-00000000000dffff (prio 0, ram): ram @00000000000c0000'
+expect 'hv: I flatview:   00000000000e0000-00000000000fffff (prio 0, rom): bios'
+expect 'hv: I flatview:   0000000000100000-0000000003ffffff (prio 0, ram): ram @0000000000100000'
+expect 'hv: I flatview:   00000000fd000000-00000000fd12bfff (prio 0, ram): fb'
+expect 'hv: I flatview:   00000000fed00500-00000000fed005ff (prio 0, i/o): testdev.coal'
+expect 'hv: I flatview:   00000000ff800000-00000000ff83ffff (prio 0, romd): flash'
+expect 'hv: I flatview:   00000000fffe0000-00000000ffffffff (prio 0, rom): bios'
 
 # QEMU TCG has no VMX: said clearly, then self-tests only.
 expect 'hv: W vmx: no VT-x: CPUID.1:ECX.VMX[bit 5] is 0 (QEMU TCG never offers it); guests cannot run, self-tests only'
