@@ -178,7 +178,8 @@ GUEST_DIR := tests/guests
 GB := $(B)/guests
 GUEST_INCS := $(wildcard $(GUEST_DIR)/lib/*.inc $(GUEST_DIR)/*.inc)
 GUEST_BINS := $(foreach g,decode mmap ud,$(foreach m,16 32 64,$(GB)/$(g)$(m).bin)) \
-	$(GB)/triple64.bin $(GB)/isolation32.elf $(GB)/isolation64.elf $(GB)/dirty64.elf
+	$(GB)/triple64.bin $(GB)/isolation32.elf $(GB)/isolation64.elf $(GB)/dirty64.elf \
+	$(GB)/devices64.elf
 GUEST_NASM := nasm -f bin -w-prefix-seg -I$(GUEST_DIR)/lib/ -I$(GUEST_DIR)/
 # No libc, no SSE in C (the guests' own code must not depend on CR4 state),
 # no loop-to-memset rewriting (guest.c's memset would call itself).

@@ -149,6 +149,8 @@ int gm_build(struct guest_machine *m, void *ram, uint64_t ram_size)
     cerr = memory_region_transaction_commit();
     if (!err)
         err = cerr;
+    if (!err && !(err = coalesced_mmio_init(&m->cm, &m->as_mem, 0)))
+        m->cm_on = true;
     if (err) {
         plat_log(LOG_ERR, "machine: build failed: %s", memory_strerror(err));
         gm_destroy(m);
@@ -208,6 +210,10 @@ void gm_destroy(struct guest_machine *m)
 
     if (!m->built)
         return;
+    if (m->cm_on) {
+        coalesced_mmio_destroy(&m->cm); /* delivers what is queued */
+        m->cm_on = false;
+    }
     memory_region_transaction_begin();
     if (m->as_mem.root)
         address_space_destroy(&m->as_mem);

@@ -22,6 +22,7 @@
 #include "devices/debug_exit.h"
 #include "devices/flash.h"
 #include "devices/framebuffer.h"
+#include "devices/coalesced.h"
 #include "devices/testdev.h"
 #include "devices/uart16550.h"
 #include "memory/memory.h"
@@ -64,6 +65,8 @@ struct guest_machine {
     Flash flash;
     Framebuffer fb;
     AddressSpace as_mem, as_io;
+    CoalescedMmio cm; /* the MMIO exit path goes through it */
+    bool cm_on;
     uint8_t overlay_data[GM_OVERLAY_SIZE];
     uint8_t post_last;
     uint64_t post_writes;

@@ -12,6 +12,7 @@
 #include "hv/log.h"
 #include "hv/platform.h"
 #include "hv/pool.h"
+#include "hv/canary.h"
 #include "hv/selftest.h"
 #include "hv/shutdown.h"
 #include "hv/vmx.h"
@@ -90,6 +91,7 @@ __attribute__((noreturn)) void hv_main(struct boot_info *bi)
                  caps.refusal);
         hv_shutdown(HV_EXIT_PASS, NULL);
     }
+    canary_plant_boot();
     failed = vmx_run_guests(&caps, bi);
     pool_summary();
     if (bi->guests.errors) {

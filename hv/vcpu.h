@@ -71,6 +71,8 @@ bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
 struct emu_ctx;
 struct emu_fault;
 void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx);
+/* Before each guest: fresh emulator caches, XMM registers zeroed. */
+void vmx_emu_reset(void);
 void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
 
 /* hv/vmx_io.c: an I/O-instruction exit; false when not finished (a REP

@@ -1,4 +1,5 @@
 #include "hv/vmx.h"
+#include "hv/canary.h"
 
 #include "hv/cpu.h"
 #include "hv/host_desc.h"
@@ -223,6 +224,14 @@ static uint64_t finish(struct vcpu *v)
 {
     struct guest_machine *m = v->machine;
 
+    if (m->cm_on) {
+        coalesced_mmio_flush(&m->cm);
+        if (m->cm.queued)
+            plat_log(LOG_INFO, "coalesced: %llu writes queued, %llu batches delivered: "
+                     "%llu trips into device code saved", (unsigned long long)m->cm.queued,
+                     (unsigned long long)m->cm.batches,
+                     (unsigned long long)coalesced_mmio_exits_saved(&m->cm));
+    }
     uart_flush_output(&m->com1);
     uart_flush_output(&m->uart_mmio);
     fb_update(&m->fb);
@@ -256,6 +265,7 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
         return 1;
     plat_log(LOG_INFO, "vmx: launching the guest (%llu TSC ticks since hv.efi started)",
              (unsigned long long)(rdtsc() - boot_tsc));
+    vmx_emu_reset();
     run_loop(v);
     return finish(v);
 }
@@ -284,6 +294,9 @@ static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, voi
         plat_log(LOG_ERR, "run: %s: mem=%s is more than the %llu MiB of guest RAM boot/ got",
                  g->name, mem, (unsigned long long)(ram_size >> 20));
     else if (gm_build(&machine, ram, g->mem) == MR_OK) {
+        /* boot/ leaves at least a page of the block past the largest
+         * guest's RAM: the host memory right after this guest's RAM. */
+        canary_plant_after(ram, g->mem, PLAT_PAGE_SIZE);
         print_machine(&machine);
         status = run_prepared(v, g, boot_tsc);
         vcpu_free(v);

@@ -8,6 +8,7 @@
 #include "hv/lib/fmt.h"
 #include "hv/log.h"
 #include "hv/platform.h"
+#include "hv/guest_machine.h"
 #include "hv/vcpu.h"
 
 #define MSR_IA32_APIC_BASE 0x1b
@@ -165,6 +166,8 @@ void vmx_handle_exit(struct vcpu *v)
     plat_log(LOG_DEBUG, "exit: %s (%u) at rip %#llx", vmx_exit_name(reason), reason,
              (unsigned long long)vmread(VMCS_GUEST_RIP));
     /* Queued coalesced writes land before anything else is seen. */
+    if (reason != EXIT_EPT_VIOLATION && v->machine->cm_on)
+        coalesced_mmio_flush(&v->machine->cm);
     switch (reason) {
     case EXIT_CPUID:
         handle_cpuid(v);

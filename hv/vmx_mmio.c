@@ -7,16 +7,29 @@
  */
 #include "hv/lib/fmt.h"
 #include "hv/platform.h"
+#include "hv/guest_machine.h"
 #include "hv/vcpu.h"
 #include "hv/x86/mmio.h"
 
 #define CR0_PE 1ull
 
+/* Through the coalescing layer: writes to a coalesced window queue up,
+ * anything else delivers the queue first (devices/coalesced.h). */
 static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
 {
-    struct vcpu *v = opaque;
+    struct guest_machine *m = ((struct vcpu *)opaque)->machine;
+    MemTxResult r;
 
-    return mmio_as_access(&v->machine->as_mem, gpa, size, is_write, val);
+    if (!m->cm_on)
+        return mmio_as_access(&m->as_mem, gpa, size, is_write, val);
+    if (is_write) {
+        r = coalesced_mmio_write(&m->cm, gpa, *val, size);
+    } else {
+        *val = 0;
+        r = coalesced_mmio_read(&m->cm, gpa, val, size);
+    }
+    /* As mmio_as_access: device refusals behave like the bus. */
+    return r == MEMTX_DECODE_ERROR;
 }
 
 static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
@@ -26,20 +39,19 @@ static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
     return mmio_as_ram_ptr(&v->machine->as_mem, gpa);
 }
 
-/* hv never touches FPU/SSE state (-mgeneral-regs-only): SSE accesses to
- * MMIO see zeroes and their results are dropped, with a log line. */
+/* hv never touches FPU/SSE state (-mgeneral-regs-only) and VM exits do
+ * not switch it, so during an exit the CPU's XMM registers hold the
+ * guest's values: SSE moves to MMIO read and write them in place. */
 static void op_get_xmm(void *opaque, unsigned reg, uint8_t val[16])
 {
     (void)opaque;
-    memset(val, 0, 16);
-    plat_log(LOG_WARN, "mmio: SSE access needs xmm%u: not supported, reads as 0", reg);
+    x86_live_xmm_get(reg, val);
 }
 
 static void op_set_xmm(void *opaque, unsigned reg, const uint8_t val[16])
 {
     (void)opaque;
-    (void)val;
-    plat_log(LOG_WARN, "mmio: SSE access sets xmm%u: not supported, dropped", reg);
+    x86_live_xmm_set(reg, val);
 }
 
 static const struct emu_ops vmx_emu_ops = {
@@ -65,9 +77,12 @@ void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
     struct emu_regs *r = &ctx->regs;
     unsigned s;
 
-    memset(ctx, 0, sizeof(*ctx));
+    /* Not zeroed: the emulator keeps its decode and page-walk caches in
+     * ctx between exits; map_gen tells it when the guest-physical map
+     * changed (any commit re-renders), which drops the walk cache. */
     ctx->ops = &vmx_emu_ops;
     ctx->opaque = v;
+    ctx->map_gen = memory_render_count() + 1;
     r->gpr[X86_RAX] = g->rax;
     r->gpr[X86_RCX] = g->rcx;
     r->gpr[X86_RDX] = g->rdx;
@@ -153,18 +168,31 @@ static void log_fault(const struct emu_ctx *ctx, enum emu_result r, uint64_t gpa
              ctx->fault.vector == 14 ? " with CR2" : "");
 }
 
+static struct emu_ctx mmio_ctx; /* large; one vCPU, one exit at a time */
+
+/* A new guest starts with empty emulator caches and zeroed XMM registers:
+ * nothing of the previous guest's state reaches it. */
+void vmx_emu_reset(void)
+{
+    static const uint8_t zero[16];
+
+    memset(&mmio_ctx, 0, sizeof(mmio_ctx));
+    for (unsigned i = 0; i < 16; i++)
+        x86_live_xmm_set(i, zero);
+}
+
 bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
 {
-    static struct emu_ctx ctx; /* large; one vCPU, one exit at a time */
+    struct emu_ctx *ctx = &mmio_ctx;
     enum emu_result r;
 
-    vmx_emu_fill(v, &ctx);
-    r = mmio_ept_violation(&ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
-    write_back(v, &ctx);
+    vmx_emu_fill(v, ctx);
+    r = mmio_ept_violation(ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
+    write_back(v, ctx);
     v->mmio_exits++;
     if (r == EMU_OK)
         return true;
-    log_fault(&ctx, r, gpa);
-    vmx_inject_fault(v, &ctx.fault);
+    log_fault(ctx, r, gpa);
+    vmx_inject_fault(v, &ctx->fault);
     return true;
 }

@@ -32,6 +32,16 @@ static inline void emu_need(struct emu_ctx *ctx, unsigned want)
     }
 }
 
+/* The code segment's default size: enum x86_mode. */
+static inline unsigned emu_cpu_mode(const struct emu_regs *r)
+{
+    if (!(r->cr0 & EMU_CR0_PE) || (r->rflags & EMU_FL_VM))
+        return X86_MODE_16;
+    if ((r->efer & EMU_EFER_LMA) && (r->seg[X86_CS].attr & EMU_SEG_L))
+        return X86_MODE_64;
+    return (r->seg[X86_CS].attr & EMU_SEG_DB) ? X86_MODE_32 : X86_MODE_16;
+}
+
 /* Records an exception to inject and returns its result code. */
 enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
                           uint32_t error_code, uint64_t cr2);
@@ -84,5 +94,87 @@ static inline uint64_t emu_size_mask(unsigned size)
 {
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
+
+static inline uint64_t emu_sign_extend(uint64_t v, unsigned size)
+{
+    unsigned sh = 64 - size * 8;
+
+    return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* A general register of `size` bytes; without REX, byte registers 4-7 are
+ * AH, CH, DH, BH. */
+static inline uint64_t emu_reg_get(const uint64_t *g, bool rex, unsigned reg, unsigned size)
+{
+    if (size == 1 && !rex && reg >= 4 && reg < 8)
+        return (g[reg - 4] >> 8) & 0xff;
+    return g[reg] & emu_size_mask(size);
+}
+
+/* 8/16-bit writes keep the other bits; 32-bit writes clear 63:32. */
+static inline void emu_reg_set(struct emu_ctx *ctx, bool rex, unsigned reg, unsigned size,
+                               uint64_t v)
+{
+    uint64_t *g = ctx->regs.gpr;
+
+    if (size == 1 && !rex && reg >= 4 && reg < 8) {
+        reg -= 4;
+        g[reg] = (g[reg] & ~0xff00ull) | (v & 0xff) << 8;
+    } else if (size == 1) {
+        g[reg] = (g[reg] & ~0xffull) | (v & 0xff);
+    } else if (size == 2) {
+        g[reg] = (g[reg] & ~0xffffull) | (v & 0xffff);
+    } else if (size == 4) {
+        g[reg] = (uint32_t)v;
+    } else {
+        g[reg] = v;
+    }
+    ctx->dirty |= EMU_D_GPR(reg);
+}
+
+/* Everything besides CR3 and the entries that decides a walk's result and
+ * its permissions (the bit positions do not overlap). */
+static inline uint64_t emu_paging_sig(const struct emu_regs *r)
+{
+    return (r->cr4 & (EMU_CR4_PSE | EMU_CR4_PAE | EMU_CR4_LA57 | EMU_CR4_SMEP | EMU_CR4_SMAP)) |
+           (r->efer & (EMU_EFER_LMA | EMU_EFER_NXE)) | (r->cr0 & EMU_CR0_WP) |
+           (r->rflags & EMU_FL_AC) | (uint64_t)r->cpl << 32;
+}
+
+/* ------------------------------------------------ per-exit TLB (paging.c) */
+/* Empties the per-exit TLB and seeds it with the exit's (GLA, GPA) pair
+ * for the access kind the exit reported. */
+void emu_tlb_seed(struct emu_ctx *ctx, const struct emu_hint *hint);
+/* Puts the fetch walk cache's translation (ctx->wcache[0], just validated
+ * for the page at linear la) into the per-exit TLB, as a fetch through the
+ * cache would have. */
+void emu_tlb_fill_from_fetch_cache(struct emu_ctx *ctx, uint64_t la);
+
+/* ------------------------------------------------------ fast path (fast.c)
+ * Forms the fast path executes (ctx->dcache.fast). */
+enum emu_fast_kind {
+    EMU_FAST_NONE = 0,
+    EMU_FAST_LOAD,   /* MOV r,m; MOVZX; MOVSX(D): register <- memory */
+    EMU_FAST_STORE,  /* MOV m,r; MOV m,imm; MOVNTI: memory <- register/imm */
+};
+#define EMU_FAST_DECLINED (-1) /* nothing done: run the general path */
+
+/* The fast kind of a decoded instruction (computed once per decode). */
+uint8_t emu_fast_kind(const struct x86_insn *d);
+/* emu_run without the fast fetch (emulate.c).  how: EMU_RUN_CACHED when
+ * ctx->insn, bytes and nbytes were filled from the caches (fast.c) for the
+ * current CS:RIP in 64-bit mode and nothing else was done;
+ * EMU_RUN_REFERENCE never uses the fast path at all (tests compare the two
+ * paths with it). */
+#define EMU_RUN_CACHED 1u
+#define EMU_RUN_REFERENCE 2u
+enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint, unsigned how);
+/* Logs the one line of an injected fault (emulate.c). */
+void emu_log_fault(struct emu_ctx *ctx, enum emu_result rc);
+/* Executes a fast-kind instruction in 64-bit mode.  Returns EMU_OK (RIP
+ * advanced), an EMU_INJECT_* from translation, or EMU_FAST_DECLINED
+ * before anything changed (the general path then runs the instruction).
+ * tlb_ready: whether the per-exit TLB is already seeded (full fetch). */
+int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready);
 
 #endif

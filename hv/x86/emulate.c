@@ -45,52 +45,21 @@ const char *emu_result_name(enum emu_result r)
     return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
 }
 
-static unsigned cpu_mode(const struct emu_regs *r)
-{
-    if (!(r->cr0 & EMU_CR0_PE) || (r->rflags & EMU_FL_VM))
-        return X86_MODE_16;
-    if ((r->efer & EMU_EFER_LMA) && (r->seg[X86_CS].attr & EMU_SEG_L))
-        return X86_MODE_64;
-    return (r->seg[X86_CS].attr & EMU_SEG_DB) ? X86_MODE_32 : X86_MODE_16;
-}
-
 /* ---------------------------------------------------------------- registers */
 
 static uint64_t reg_get(const struct exec *x, unsigned reg, unsigned size)
 {
-    const uint64_t *g = x->ctx->regs.gpr;
-
-    if (size == 1 && !x->d->rex && reg >= 4 && reg < 8)
-        return (g[reg - 4] >> 8) & 0xff; /* AH, CH, DH, BH */
-    return g[reg] & emu_size_mask(size);
+    return emu_reg_get(x->ctx->regs.gpr, x->d->rex, reg, size);
 }
 
-/* 8/16-bit writes keep the other bits; 32-bit writes clear 63:32. */
 static void reg_set(struct exec *x, unsigned reg, unsigned size, uint64_t v)
 {
-    struct emu_ctx *ctx = x->ctx;
-    uint64_t *g = ctx->regs.gpr;
-
-    if (size == 1 && !x->d->rex && reg >= 4 && reg < 8) {
-        reg -= 4;
-        g[reg] = (g[reg] & ~0xff00ull) | (v & 0xff) << 8;
-    } else if (size == 1) {
-        g[reg] = (g[reg] & ~0xffull) | (v & 0xff);
-    } else if (size == 2) {
-        g[reg] = (g[reg] & ~0xffffull) | (v & 0xffff);
-    } else if (size == 4) {
-        g[reg] = (uint32_t)v;
-    } else {
-        g[reg] = v;
-    }
-    ctx->dirty |= EMU_D_GPR(reg);
+    emu_reg_set(x->ctx, x->d->rex, reg, size, v);
 }
 
 static uint64_t sign_extend(uint64_t v, unsigned size)
 {
-    unsigned sh = 64 - size * 8;
-
-    return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+    return emu_sign_extend(v, size);
 }
 
 /* Effective address of the memory operand; rsp: the value to use for RSP
@@ -448,6 +417,57 @@ static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t d
     return page_access(x, X86_ES, dla, dpage, EMU_WRITE, sz, &v);
 }
 
+/* The bus side of one string pass, kept while it stays on its pages. */
+struct string_pages {
+    uint64_t sbase, dbase;   /* segment bases */
+    uint64_t slpage, dlpage; /* linear pages of rSI / rDI's last element */
+    uint64_t spage, dpage;   /* their guest-physical pages */
+    uint64_t delta, am;
+};
+
+/* After an element of a long-mode string instruction that went through
+ * string_step_page(): the following elements while they stay inside the
+ * same pages, up to max of them, as exactly the bus accesses
+ * string_step_page() would make, without its per-element work.  Returns
+ * how many it did, and advances *psi and *pdi.  It stops where the loop
+ * would do something else: an element on another page (the loop stops at
+ * page boundaries) or one that straddles a page (string_step). */
+static uint64_t string_batch(struct exec *x, const struct string_pages *sp, uint64_t *psi,
+                             uint64_t *pdi, uint64_t max)
+{
+    const struct x86_insn *d = x->d;
+    struct emu_ctx *ctx = x->ctx;
+    const struct emu_ops *ops = ctx->ops;
+    unsigned sz = d->opsize;
+    bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
+    uint64_t si = *psi, di = *pdi, k, mask = emu_size_mask(sz);
+
+    for (k = 0; k < max; k++) {
+        uint64_t sla = sp->sbase + si, dla = sp->dbase + di, v;
+
+        if ((uses_si && ((sla & ~0xfffull) != sp->slpage || (sla & 0xfff) + sz > 4096)) ||
+            (uses_di && ((dla & ~0xfffull) != sp->dlpage || (dla & 0xfff) + sz > 4096)))
+            break;
+        if (uses_si) {
+            v = 0;
+            if (ops->access(ctx->opaque, sp->spage | (sla & 0xfff), sz, false, &v))
+                v = ~0ull; /* nothing answered: the bus floats high */
+            v &= mask;
+            if (!uses_di)
+                reg_set(x, X86_RAX, sz, v);
+        } else {
+            v = ctx->regs.gpr[X86_RAX];
+        }
+        if (uses_di)
+            ops->access(ctx->opaque, sp->dpage | (dla & 0xfff), sz, true, &v);
+        si = (si + sp->delta) & sp->am;
+        di = (di + sp->delta) & sp->am;
+    }
+    *psi = si;
+    *pdi = di;
+    return k;
+}
+
 /* Runs up to rep_limit iterations, stopping early when rSI or rDI is about
  * to enter another page; *done tells whether the instruction completed.
  * The pointers and the count are committed after the loop, and also when
@@ -468,6 +488,7 @@ static enum emu_result do_string(struct exec *x, bool *done)
     uint64_t spage = ~0ull, dpage = ~0ull;
     unsigned sz = d->opsize;
     enum emu_result rc = EMU_OK;
+    bool paged;
     unsigned n;
 
     *done = false;
@@ -477,15 +498,30 @@ static enum emu_result do_string(struct exec *x, bool *done)
         if (n && ((uses_si && (sla ^ (sla - delta)) >> 12) ||
                   (uses_di && (dla ^ (dla - delta)) >> 12)))
             break; /* page boundary: resume on the next exit */
-        if (x->mode == X86_MODE_64 && (sla & 0xfff) + sz <= 4096 && (dla & 0xfff) + sz <= 4096)
+        if (x->mode == X86_MODE_64 && (sla & 0xfff) + sz <= 4096 && (dla & 0xfff) + sz <= 4096) {
             rc = string_step_page(x, sla, dla, &spage, &dpage);
-        else
+            paged = true;
+        } else {
             rc = string_step(x, si, di);
+            paged = false;
+        }
         if (rc)
             break;
         si = (si + delta) & am;
         di = (di + delta) & am;
         count--;
+        if (paged && count && n + 1 < limit) {
+            /* the rest of this page in a tight loop */
+            struct string_pages sp = {
+                .sbase = sbase, .dbase = dbase, .slpage = sla & ~0xfffull,
+                .dlpage = dla & ~0xfffull, .spage = spage, .dpage = dpage,
+                .delta = delta, .am = am,
+            };
+            uint64_t k = string_batch(x, &sp, &si, &di, MIN(count, (uint64_t)(limit - n - 1)));
+
+            count -= k;
+            n += (unsigned)k;
+        }
     }
     if (n) {
         if (uses_si)
@@ -548,6 +584,18 @@ static void copy_bytes(uint8_t *dst, const uint8_t *src, unsigned n)
         memcpy(dst, src, n);
 }
 
+/* After a fetch through the walk cache (or a walk that refilled it) for
+ * the page of la: remember ram_ptr's answer for that page, so the next
+ * exit at the same RIP can compare the bytes in place (fast.c). */
+static void remember_code_page(struct emu_ctx *ctx, uint64_t la, uint64_t gpa, uint8_t *p)
+{
+    struct emu_walk_cache *c = &ctx->wcache[0];
+
+    if ((ctx->regs.cr0 & EMU_CR0_PG) && ctx->map_gen && c->valid && c->lpage == la >> 12 &&
+        c->gen == ctx->map_gen && c->page == (gpa & ~0xfffull))
+        c->host = p - (gpa & 0xfff);
+}
+
 /* Reads up to 15 instruction bytes at CS:RIP, page by page.  A fault on
  * the second page is kept in *late and only raised if the decoder needs
  * those bytes. */
@@ -577,7 +625,7 @@ static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
     while (got < want) {
         unsigned chunk = MIN(want - got, 4096 - (unsigned)(la & 0xfff));
         uint64_t gpa;
-        const uint8_t *p;
+        uint8_t *p;
 
         rc = emu_translate(ctx, la, EMU_FETCH, &gpa);
         if (rc) {
@@ -598,6 +646,8 @@ static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
             *late_fault = ctx->fault;
             break;
         }
+        if (!got)
+            remember_code_page(ctx, la, gpa, p);
         copy_bytes(ctx->bytes + got, p, chunk);
         got += chunk;
         la = mode == X86_MODE_64 ? la + chunk : (la + chunk) & 0xffffffffull;
@@ -606,7 +656,7 @@ static enum emu_result fetch(struct emu_ctx *ctx, unsigned mode,
     return EMU_OK;
 }
 
-static void log_fault(struct emu_ctx *ctx, enum emu_result rc)
+void emu_log_fault(struct emu_ctx *ctx, enum emu_result rc)
 {
     char hex[3 * X86_MAX_INSN_LEN + 1];
     unsigned n = ctx->insn.len ? ctx->insn.len : ctx->nbytes, pos = 0;
@@ -654,6 +704,10 @@ static enum emu_result decode_fetched(struct emu_ctx *ctx, unsigned mode,
         ctx->dcache.insn = ctx->insn;
         memcpy(ctx->dcache.bytes, ctx->bytes, sizeof(ctx->bytes));
         ctx->dcache.valid = true;
+        ctx->dcache.valid64 = mode == X86_MODE_64;
+        ctx->dcache.fast = emu_fast_kind(&ctx->insn);
+        ctx->dcache.mask[0] = emu_size_mask(MIN(ctx->insn.len, 8u));
+        ctx->dcache.mask[1] = ctx->insn.len > 8 ? emu_size_mask(ctx->insn.len - 8u) : 0;
         return EMU_OK;
     case X86_DEC_TRUNCATED:
         if (late) {
@@ -668,39 +722,47 @@ static enum emu_result decode_fetched(struct emu_ctx *ctx, unsigned mode,
     }
 }
 
-static void seed_tlb(struct emu_ctx *ctx, const struct emu_hint *hint)
-{
-    ctx->tlb[0].lpage = ctx->tlb[1].lpage = ~0ull;
-    ctx->tlb_next = 0;
-    if (hint && hint->gla_valid && (ctx->regs.cr0 & EMU_CR0_PG)) {
-        ctx->tlb[0].lpage = hint->gla >> 12;
-        ctx->tlb[0].ppage = hint->gpa & ~0xfffull;
-        ctx->tlb[0].perm = (uint8_t)(1u << EMU_READ |
-                                     (hint->is_write ? 1u << EMU_WRITE : 0));
-        ctx->tlb_next = 1;
-    }
-}
-
-enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+/* The general path of emu_run (fast.c): fetch (unless the fast path
+ * already did), decode, execute, write back. */
+enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint, unsigned how)
 {
     struct emu_regs *r = &ctx->regs;
-    unsigned mode = cpu_mode(r);
+    unsigned mode = emu_cpu_mode(r);
     enum emu_result late = EMU_OK, rc;
     struct emu_fault late_fault;
-    struct exec x = { .ctx = ctx, .d = &ctx->insn, .mode = mode, .rflags = r->rflags };
+    struct exec x;
     bool done;
+    int frc;
 
     ctx->dirty = 0;
-    ctx->insn.len = 0;
-    ctx->insn.op = X86_OP_NONE;
-    seed_tlb(ctx, hint);
-    rc = fetch(ctx, mode, &late, &late_fault);
-    if (!rc)
-        rc = decode_fetched(ctx, mode, late, &late_fault);
-    if (!rc)
-        rc = execute(&x, &done);
+    if (!(how & EMU_RUN_CACHED)) {
+        ctx->insn.len = 0;
+        ctx->insn.op = X86_OP_NONE;
+        emu_tlb_seed(ctx, hint);
+        rc = fetch(ctx, mode, &late, &late_fault);
+        if (!rc)
+            rc = decode_fetched(ctx, mode, late, &late_fault);
+        if (rc) {
+            emu_log_fault(ctx, rc);
+            return rc;
+        }
+        if (ctx->dcache.fast && mode == X86_MODE_64 && !(how & EMU_RUN_REFERENCE)) {
+            frc = emu_exec_fast(ctx, hint, true);
+            if (frc != EMU_FAST_DECLINED) {
+                if (frc)
+                    emu_log_fault(ctx, (enum emu_result)frc);
+                return (enum emu_result)frc;
+            }
+        }
+    } else {
+        /* the general code expects the TLB as a full fetch leaves it */
+        emu_tlb_seed(ctx, hint);
+        emu_tlb_fill_from_fetch_cache(ctx, r->rip);
+    }
+    x = (struct exec){ .ctx = ctx, .d = &ctx->insn, .mode = mode, .rflags = r->rflags };
+    rc = execute(&x, &done);
     if (rc) {
-        log_fault(ctx, rc);
+        emu_log_fault(ctx, rc);
         return rc;
     }
     if ((x.rflags ^ r->rflags) || (r->rflags & EMU_FL_RF)) {

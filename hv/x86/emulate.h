@@ -163,6 +163,7 @@ struct emu_tlb {
 struct emu_walk_cache {
     uint64_t lpage, page, cr3, sig, gen;
     uint64_t leaf;
+    uint8_t *host;    /* fetch cache: ram_ptr(page) under gen, NULL: unknown */
     uint8_t *ptr[6];
     uint64_t val[6];
     uint8_t n, esz, perm;
@@ -186,6 +187,9 @@ struct emu_ctx {
     struct x86_insn insn;
     uint8_t bytes[X86_MAX_INSN_LEN + 1]; /* +1: compared 8 bytes at a time */
     uint8_t nbytes;
+    /* Exits whose fetch came from the caches alone, and exits the fast
+     * path executed too (hv/x86/fast.c): statistics, and for tests. */
+    uint64_t fast_fetches, fast_execs;
 
     /* private to one emu_run */
     struct emu_tlb tlb[2];
@@ -198,7 +202,10 @@ struct emu_ctx {
     struct {
         struct x86_insn insn;
         uint8_t bytes[X86_MAX_INSN_LEN + 1];
+        uint64_t mask[2]; /* bytes[0..len) as two 64-bit masks */
         bool valid;
+        bool valid64; /* valid, and decoded in 64-bit mode */
+        uint8_t fast; /* which fast-path form it is (0: none) */
     } dcache;
 };
 

@@ -20,6 +20,40 @@ int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
     return r == MEMTX_DECODE_ERROR;
 }
 
+int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
+                          unsigned size, bool is_write, uint64_t *val)
+{
+    const FlatRange *fr = c->fr;
+    uint64_t renders = memory_render_count(), off, mask, v;
+    MemTxResult r;
+
+    if (!fr || c->as != as || c->view != as->current || c->renders != renders ||
+        gpa < fr->start || gpa > fr->last) {
+        fr = flatview_lookup(as->current, gpa);
+        if (!fr)
+            return mmio_as_access(as, gpa, size, is_write, val);
+        c->as = as;
+        c->view = as->current;
+        c->renders = renders;
+        c->fr = fr;
+    }
+    /* RAM, ROM reads and other sizes: the general path (dirty logging,
+     * splitting); so is an access that leaves the range */
+    if ((fr->flags & (is_write ? FR_DIRECT_WRITE : FR_DIRECT_READ)) ||
+        (size != 1 && size != 2 && size != 4 && size != 8) || fr->last - gpa < size - 1)
+        return mmio_as_access(as, gpa, size, is_write, val);
+    off = fr->offset_in_region + (gpa - fr->start);
+    mask = emu_size_mask(size);
+    if (is_write) {
+        r = memory_region_dispatch_write(fr->mr, off, *val & mask, size);
+    } else {
+        r = memory_region_dispatch_read(fr->mr, off, &v, size);
+        *val = v & mask;
+    }
+    /* Device refusals (MEMTX_ERROR) behave like the bus: no exception. */
+    return r == MEMTX_DECODE_ERROR;
+}
+
 uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa)
 {
     const FlatRange *fr = flatview_lookup(address_space_flatview(as), gpa);

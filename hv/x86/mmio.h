@@ -28,6 +28,23 @@
 int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
                    bool is_write, uint64_t *val);
 
+/* mmio_as_access with a one-range lookup cache the caller keeps (one per
+ * vCPU, zero-initialised): the last flat range an MMIO access went to.  It
+ * is used only while the address space has the same flat view and no
+ * address space was re-rendered since (memory_render_count()), so it is
+ * never stale; then an access inside that range goes straight to the
+ * region's dispatch (memory_region_dispatch_read/write) -- exactly what
+ * address_space_read/write do for one access of 1, 2, 4 or 8 bytes inside
+ * one non-direct range.  Anything else takes mmio_as_access. */
+struct mmio_as_cache {
+    const AddressSpace *as;
+    const FlatView *view;
+    uint64_t renders;
+    const FlatRange *fr;
+};
+int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
+                          unsigned size, bool is_write, uint64_t *val);
+
 /* Host pointer to RAM/ROM at gpa (valid to the end of the 4 KiB page and
  * of the flat range), or NULL for MMIO and unassigned space. */
 uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa);

@@ -205,15 +205,6 @@ static void tlb_fill(struct emu_ctx *ctx, uint64_t la, uint64_t page,
     t->perm = (uint8_t)perm;
 }
 
-/* Everything besides CR3 and the entries that decides a walk's result and
- * its permissions (the bit positions do not overlap). */
-static uint64_t paging_sig(const struct emu_regs *r)
-{
-    return (r->cr4 & (EMU_CR4_PSE | EMU_CR4_PAE | EMU_CR4_LA57 | EMU_CR4_SMEP | EMU_CR4_SMAP)) |
-           (r->efer & (EMU_EFER_LMA | EMU_EFER_NXE)) | (r->cr0 & EMU_CR0_WP) |
-           (r->rflags & EMU_FL_AC) | (uint64_t)r->cpl << 32;
-}
-
 static uint64_t load_entry(const uint8_t *p, unsigned esz)
 {
     uint64_t v;
@@ -242,7 +233,7 @@ static bool cache_translate(struct emu_ctx *ctx, uint64_t la, enum emu_access ac
     const struct emu_regs *r = &ctx->regs;
 
     if (!c->valid || c->lpage != la >> 12 || c->cr3 != r->cr3 || c->gen != ctx->map_gen ||
-        !ctx->map_gen || c->sig != paging_sig(r) || !(c->perm & (1u << acc)) ||
+        !ctx->map_gen || c->sig != emu_paging_sig(r) || !(c->perm & (1u << acc)) ||
         (acc == EMU_WRITE && !(c->leaf & PTE_D)))
         return false;
     if (c->esz == 8) {
@@ -283,8 +274,25 @@ static void cache_store(struct emu_ctx *ctx, uint64_t la, enum emu_access acc,
     c->page = w->page;
     c->cr3 = r->cr3;
     c->gen = ctx->map_gen;
-    c->sig = paging_sig(r);
+    c->sig = emu_paging_sig(r);
+    c->host = NULL; /* fetch() sets it once it has asked ram_ptr */
     c->valid = true;
+}
+
+void emu_tlb_seed(struct emu_ctx *ctx, const struct emu_hint *hint)
+{
+    ctx->tlb[0].lpage = ctx->tlb[1].lpage = ~0ull;
+    ctx->tlb_next = 0;
+    if (hint && hint->gla_valid && (ctx->regs.cr0 & EMU_CR0_PG))
+        tlb_fill(ctx, hint->gla, hint->gpa & ~0xfffull,
+                 1u << EMU_READ | (hint->is_write ? 1u << EMU_WRITE : 0));
+}
+
+void emu_tlb_fill_from_fetch_cache(struct emu_ctx *ctx, uint64_t la)
+{
+    const struct emu_walk_cache *c = &ctx->wcache[0];
+
+    tlb_fill(ctx, la, c->page, tlb_perm(c->perm, c->leaf));
 }
 
 /* The full walk, permission check, A/D update. */

@@ -17,9 +17,15 @@
  * faults leave RIP alone, success moves RIP by the decoded length (or not
  * at all for an unfinished REP), the decoder is prefix-consistent, and the
  * fake device only ever sees 1/2/4/8-byte accesses (it aborts otherwise).
+ * And it is differential: a second vCPU with the same state runs the same
+ * exit through emu_run_general(EMU_RUN_REFERENCE), which never takes the
+ * fast path (hv/x86/fast.c); result, fault, registers, device memory and
+ * the device's access sequence must be identical (direct backend only).
+ * Both vCPUs keep their caches across inputs, as a real vCPU would.
  */
 #include "tests/unit/fake_vcpu.h"
 #include "hv/host/platform_host.h"
+#include "hv/x86/emu_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,31 +61,17 @@ static void check(bool ok, const char *what)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+/* The vCPU state an input describes. */
+static void setup(struct fake_vcpu *f, const uint8_t *d, size_t n)
 {
-    static struct fake_vcpu *f;
-    static const struct emu_ops *memapi_ops;
     enum fake_mode mode = (enum fake_mode)(in_byte(d, n, 0) % FAKE_NR_MODES);
     uint8_t knobs = in_byte(d, n, 1), dmg = in_byte(d, n, 2);
     uint8_t code[X86_MAX_INSN_LEN] = { 0 };
-    uint64_t rip0;
-    struct emu_hint hint;
-    enum emu_result rc;
 
-    if (!f) {
-        plat_host_set_verbosity(-1);
-        f = fake_new(FAKE_LONG4);
-        /* Half the inputs go through the real memory API (dispatch,
-         * access rules); HV_FUZZ_NO_MEMAPI=1 keeps them all on the fake. */
-        if (!getenv("HV_FUZZ_NO_MEMAPI")) {
-            if (fake_use_memory_api(f, 4))
-                abort();
-            memapi_ops = f->ops;
-        }
-    }
-    f->ops = (in_byte(d, n, 3) & 4) ? memapi_ops : NULL;
     memset(f->ram, 0, FAKE_RAM_SIZE);
     memset(f->dev, 0, sizeof(f->dev));
+    for (unsigned i = 0; i < sizeof(f->xmm); i++)
+        f->xmm[i / 16][i % 16] = (uint8_t)(i * 37 + 11);
     f->mode = mode;
     f->nlog = 0;
     f->lazy = !(knobs & 0x40);
@@ -112,6 +104,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         code[i] = in_byte(d, n, 84 + i);
     fake_code(f, code, sizeof(code));
     f->ctx.rep_limit = (in_byte(d, n, 3) & 3) == 0 ? 1 : (in_byte(d, n, 3) & 3) * 100;
+}
+
+/* The reference vCPU ran the same exit without the fast path. */
+static void compare(const struct fake_vcpu *f, const struct fake_vcpu *g, enum emu_result rf,
+                    enum emu_result rg)
+{
+    check(rf == rg, "fast and general paths: different results");
+    check(rf == EMU_OK || (f->ctx.fault.vector == g->ctx.fault.vector &&
+                           f->ctx.fault.error_code == g->ctx.fault.error_code &&
+                           f->ctx.fault.cr2 == g->ctx.fault.cr2),
+          "fast and general paths: different faults");
+    check(f->ctx.dirty == g->ctx.dirty, "fast and general paths: different dirty sets");
+    check(!memcmp(&f->full, &g->full, sizeof(f->full)),
+          "fast and general paths: different registers");
+    check(f->nlog == g->nlog &&
+              !memcmp(f->log, g->log, MIN(f->nlog, (unsigned)FAKE_LOG_MAX) * sizeof(f->log[0])),
+          "fast and general paths: different device accesses");
+    check(!memcmp(f->dev, g->dev, FAKE_DEV_SIZE), "fast and general paths: different device memory");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+    static struct fake_vcpu *f, *g;
+    static const struct emu_ops *memapi_ops;
+    enum fake_mode mode = (enum fake_mode)(in_byte(d, n, 0) % FAKE_NR_MODES);
+    uint8_t knobs = in_byte(d, n, 1);
+    uint64_t rip0;
+    struct emu_hint hint;
+    enum emu_result rc, rc_ref = EMU_OK;
+
+    if (!f) {
+        plat_host_set_verbosity(-1);
+        f = fake_new(FAKE_LONG4);
+        g = fake_new(FAKE_LONG4);
+        /* Half the inputs go through the real memory API (dispatch,
+         * access rules); HV_FUZZ_NO_MEMAPI=1 keeps them all on the fake. */
+        if (!getenv("HV_FUZZ_NO_MEMAPI")) {
+            if (fake_use_memory_api(f, 4))
+                abort();
+            memapi_ops = f->ops;
+        }
+    }
+    f->ops = (in_byte(d, n, 3) & 4) ? memapi_ops : NULL;
+    setup(f, d, n);
+    if (!f->ops)
+        setup(g, d, n);
 
     rip0 = f->full.rip;
     fake_begin(f);
@@ -121,6 +159,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     hint.is_write = knobs & 0x80;
     rc = emu_run(&f->ctx, (knobs & 0x20) ? &hint : NULL);
     fake_end(f);
+    if (!f->ops) {
+        fake_begin(g);
+        rc_ref = emu_run_general(&g->ctx, (knobs & 0x20) ? &hint : NULL, EMU_RUN_REFERENCE);
+        fake_end(g);
+        compare(f, g, rc, rc_ref);
+    }
 
     if (rc != EMU_OK) {
         check(!(f->ctx.dirty & EMU_D_RIP), "fault moved RIP");

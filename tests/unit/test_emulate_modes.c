@@ -504,7 +504,9 @@ static void test_walk_cache(void)
         f->full.rip = FAKE_CODE_IP;
         CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
         CHECK_EQ(f->full.gpr[X86_RAX], 0x1111);
-        CHECK_EQ(f->ram_ptrs, 1); /* the instruction bytes only */
+        /* the instruction bytes only; in 64-bit code not even those: the
+         * fetch cache compares them in place (hv/x86/fast.c) */
+        CHECK_EQ(f->ram_ptrs, fake_is64((enum fake_mode)m) ? 0u : 1u);
         /* remap the data page: the next run must see it */
         put(f->ram + pte, (DEV + 0x5000) | FAKE_PTE_DEFAULT, esz);
         f->full.rip = FAKE_CODE_IP;
