@@ -219,6 +219,33 @@ static MemTxResult ram_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
     return MEMTX_OK; /* writes to ROM are ignored */
 }
 
+/* Whether the region's rules let an aligned access of `size` go to the
+ * callback untouched: check_valid would accept it and ops_access would
+ * take its one-call path. */
+static bool takes_directly(const MemoryRegionOps *ops, unsigned size, bool is_write)
+{
+    unsigned vmin = ops->valid.min_access_size ? ops->valid.min_access_size : 1;
+    unsigned imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1;
+    unsigned imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
+
+    if ((is_write ? !ops->write : !ops->read) || ops->valid.accepts ||
+        ops->endianness == DEVICE_BIG_ENDIAN)
+        return false;
+    if (ops->valid.max_access_size && (size < vmin || size > ops->valid.max_access_size))
+        return false;
+    return size >= imin && size <= MAX(imax, imin);
+}
+
+void memory_region_compute_direct(MemoryRegion *mr)
+{
+    for (unsigned w = 0; w < 2; w++) {
+        mr->direct_sizes[w] = 0;
+        for (unsigned size = 1; size <= 8; size <<= 1)
+            if (takes_directly(mr->ops, size, w))
+                mr->direct_sizes[w] |= (uint8_t)size;
+    }
+}
+
 static MemTxResult dispatch(MemoryRegion *mr, hwaddr addr, uint64_t *data,
                             unsigned size, bool is_write)
 {
@@ -228,6 +255,9 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr addr, uint64_t *data,
         addr += mr->alias_offset;
         mr = mr->alias;
     }
+    /* The exit path's common case, decided at init: one callback. */
+    if (memory_region_dispatch_direct(mr, addr, data, size, is_write))
+        return MEMTX_OK;
     if ((msize_t)addr + size > mr->size)
         return refuse_access(mr, addr, size, is_write, "outside the region");
     switch (mr->kind) {

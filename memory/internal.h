@@ -43,6 +43,9 @@ void memory_listeners_diff(AddressSpace *as, const FlatView *old_view,
 void memory_listeners_replay(MemoryListener *l, AddressSpace *as, bool add);
 MemoryRegionSection memory_section(AddressSpace *as, const FlatRange *fr);
 
+/* dispatch.c: fills mr->direct_sizes from mr->ops. */
+void memory_region_compute_direct(MemoryRegion *mr);
+
 /* dirty.c */
 void memory_region_free_dirty(MemoryRegion *mr);
 /* coalesce.c */

@@ -138,6 +138,9 @@ struct MemoryRegion {
 
     const MemoryRegionOps *ops;
     void *opaque;
+    /* [is_write]: bit `size` set when an aligned access of that size goes
+     * to the callback as it is (valid, impl and endianness allow it). */
+    uint8_t direct_sizes[2];
     uint8_t *ram;                    /* host memory of RAM/ROM/ROMD */
     MemoryRegion *alias;             /* target, for MR_KIND_ALIAS */
     hwaddr alias_offset;
@@ -231,6 +234,26 @@ MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr,
 MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
                                          uint64_t data, unsigned size);
 
+/* The exit path's common case without a call chain: an aligned access of
+ * a size the region's callbacks take as they are (mr->direct_sizes).
+ * Returns false, having done nothing, when the general dispatch is needed. */
+static inline bool memory_region_dispatch_direct(MemoryRegion *mr, hwaddr addr,
+                                                 uint64_t *data, unsigned size,
+                                                 bool is_write)
+{
+    uint64_t mask;
+
+    if (mr->kind != MR_KIND_IO || !(mr->direct_sizes[is_write] & size) ||
+        (addr & (size - 1)) || (msize_t)addr + size > mr->size)
+        return false;
+    mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+    if (is_write)
+        mr->ops->write(mr->opaque, addr, *data & mask, size);
+    else
+        *data = mr->ops->read(mr->opaque, addr, size) & mask;
+    return true;
+}
+
 /* ------------------------------------------------------------ flat views */
 /* Flags of a flat range: how the CPU may touch it without an exit. */
 enum {
@@ -266,6 +289,7 @@ struct AddressSpace {
     const char *name;
     MemoryRegion *root;
     FlatView *current;
+    uint64_t view_gen; /* changes whenever `current` is replaced */
     AddressSpace *next;
     uint64_t unassigned_reads, unassigned_writes;
     uint64_t unassigned_logged;

@@ -80,6 +80,7 @@ int memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops,
     mr->kind = MR_KIND_IO;
     mr->ops = ops;
     mr->opaque = opaque;
+    memory_region_compute_direct(mr);
     return MR_OK;
 }
 
@@ -155,6 +156,7 @@ int memory_region_init_rom_device(MemoryRegion *mr, const MemoryRegionOps *ops,
     mr->ops = ops;
     mr->opaque = opaque;
     mr->romd_mode = true;
+    memory_region_compute_direct(mr);
     return MR_OK;
 }
 

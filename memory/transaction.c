@@ -69,6 +69,7 @@ static int apply_changes(void)
     for (as = memory_state.spaces; as; as = as->next, i++) {
         FlatView *old = as->current;
         as->current = views[i];
+        as->view_gen++;
         memory_listeners_diff(as, old, views[i]);
         flatview_unref(old);
     }

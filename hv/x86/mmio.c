@@ -24,17 +24,16 @@ int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gp
                           unsigned size, bool is_write, uint64_t *val)
 {
     const FlatRange *fr = c->fr;
-    uint64_t renders = memory_render_count(), off, mask, v;
+    uint64_t off, mask, v;
     MemTxResult r;
 
-    if (!fr || c->as != as || c->view != as->current || c->renders != renders ||
+    if (!fr || c->as != as || c->view_gen != as->view_gen ||
         gpa < fr->start || gpa > fr->last) {
         fr = flatview_lookup(as->current, gpa);
         if (!fr)
             return mmio_as_access(as, gpa, size, is_write, val);
         c->as = as;
-        c->view = as->current;
-        c->renders = renders;
+        c->view_gen = as->view_gen;
         c->fr = fr;
     }
     /* RAM, ROM reads and other sizes: the general path (dirty logging,
@@ -44,6 +43,12 @@ int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gp
         return mmio_as_access(as, gpa, size, is_write, val);
     off = fr->offset_in_region + (gpa - fr->start);
     mask = emu_size_mask(size);
+    v = *val & mask;
+    if (memory_region_dispatch_direct(fr->mr, off, &v, size, is_write)) {
+        if (!is_write)
+            *val = v;
+        return 0;
+    }
     if (is_write) {
         r = memory_region_dispatch_write(fr->mr, off, *val & mask, size);
     } else {

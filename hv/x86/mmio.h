@@ -38,8 +38,7 @@ int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
  * one non-direct range.  Anything else takes mmio_as_access. */
 struct mmio_as_cache {
     const AddressSpace *as;
-    const FlatView *view;
-    uint64_t renders;
+    uint64_t view_gen; /* as->view_gen when fr was looked up */
     const FlatRange *fr;
 };
 int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
