@@ -121,33 +121,45 @@ static int64_t hc_dirty(struct vcpu *v, uint64_t op, uint64_t start, uint64_t le
     }
 }
 
+/* Outside 64-bit code the upper halves of the registers are not the
+ * guest's to set (the SDM leaves them undefined across mode switches):
+ * a 16- or 32-bit guest's arguments are their low 32 bits. */
+static bool guest_in_64bit_code(void)
+{
+    return (vmread(VMCS_GUEST_EFER) & (1ull << 10)) &&   /* EFER.LMA */
+           (vmread(VMCS_GUEST_CS_AR) & (1ull << 13));    /* CS.L */
+}
+
 void vmx_hypercall(struct vcpu *v)
 {
     struct guest_regs *g = &v->regs;
+    uint64_t mask = guest_in_64bit_code() ? ~0ull : 0xffffffffull;
+    uint64_t fn = g->rax & mask, b = g->rbx & mask, c = g->rcx & mask;
+    uint64_t d = g->rdx & mask, si = g->rsi & mask;
     int64_t r;
 
     v->hypercalls++;
-    switch (g->rax) {
+    switch (fn) {
     case HC_PRINT:
-        r = hc_print(v, g->rbx);
+        r = hc_print(v, b);
         break;
     case HC_EXIT:
         v->stop = VCPU_GUEST_EXIT;
-        v->guest_status = g->rbx;
+        v->guest_status = b;
         r = HC_OK;
         break;
     case HC_PUTC:
-        console_putc(v, (uint8_t)g->rbx);
+        console_putc(v, (uint8_t)b);
         r = HC_OK;
         break;
     case HC_REGION:
-        r = hc_region(v, g->rbx, g->rcx, g->rdx);
+        r = hc_region(v, b, c, d);
         break;
     case HC_DIRTY:
-        r = hc_dirty(v, g->rbx, g->rcx, g->rdx, g->rsi);
+        r = hc_dirty(v, b, c, d, si);
         break;
     default:
-        plat_log(LOG_WARN, "hypercall: unknown function %#llx", (unsigned long long)g->rax);
+        plat_log(LOG_WARN, "hypercall: unknown function %#llx", (unsigned long long)fn);
         r = HC_ENOSYS;
         break;
     }
