@@ -241,12 +241,20 @@ static inline bool memory_region_dispatch_direct(MemoryRegion *mr, hwaddr addr,
                                                  uint64_t *data, unsigned size,
                                                  bool is_write)
 {
+    static const uint64_t size_mask[9] = {
+        [1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ull,
+    };
     uint64_t mask;
 
+    /* direct_sizes holds only the bits 1, 2, 4 and 8: a set bit for a
+     * power of two (size & (size - 1) == 0) is one of those sizes, which
+     * also makes addr & (size - 1) the alignment test: one test for both.
+     * Aligned, addr + size - 1 cannot wrap: the access ends inside the
+     * region when its last byte is below mr->size. */
     if (mr->kind != MR_KIND_IO || !(mr->direct_sizes[is_write] & size) ||
-        (addr & (size - 1)) || (msize_t)addr + size > mr->size)
+        ((addr | size) & (size - 1)) || (msize_t)(addr + (size - 1)) >= mr->size)
         return false;
-    mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+    mask = size_mask[size]; /* size is 1, 2, 4 or 8 here */
     if (is_write)
         mr->ops->write(mr->opaque, addr, *data & mask, size);
     else

@@ -82,12 +82,13 @@ static inline enum emu_result emu_translate_fast(struct emu_ctx *ctx, uint64_t l
     return emu_translate(ctx, la, acc, gpa);
 }
 
-/* Canonical: bits 63..47 (or 63..56 with LA57) all equal. */
+/* Canonical: bits 63..47 (or 63..56 with LA57) all equal, that is, they
+ * shift down (arithmetically) to 0 or -1. */
 static inline bool emu_canonical(const struct emu_regs *r, uint64_t la)
 {
-    unsigned bits = (r->cr4 & EMU_CR4_LA57) ? 57 : 48;
+    unsigned top = (r->cr4 & EMU_CR4_LA57) ? 56 : 47;
 
-    return (uint64_t)((int64_t)(la << (64 - bits)) >> (64 - bits)) == la;
+    return (uint64_t)(((int64_t)la >> top) + 1) <= 1;
 }
 
 static inline uint64_t emu_size_mask(unsigned size)
@@ -117,17 +118,16 @@ static inline void emu_reg_set(struct emu_ctx *ctx, bool rex, unsigned reg, unsi
 {
     uint64_t *g = ctx->regs.gpr;
 
-    if (size == 1 && !rex && reg >= 4 && reg < 8) {
-        reg -= 4;
-        g[reg] = (g[reg] & ~0xff00ull) | (v & 0xff) << 8;
-    } else if (size == 1) {
-        g[reg] = (g[reg] & ~0xffull) | (v & 0xff);
+    /* the common sizes first (the exit path's MOVs) */
+    if (size >= 4) {
+        g[reg] = size == 4 ? (uint32_t)v : v;
     } else if (size == 2) {
         g[reg] = (g[reg] & ~0xffffull) | (v & 0xffff);
-    } else if (size == 4) {
-        g[reg] = (uint32_t)v;
+    } else if (!rex && reg >= 4 && reg < 8) {
+        reg -= 4;
+        g[reg] = (g[reg] & ~0xff00ull) | (v & 0xff) << 8;
     } else {
-        g[reg] = v;
+        g[reg] = (g[reg] & ~0xffull) | (v & 0xff);
     }
     ctx->dirty |= EMU_D_GPR(reg);
 }
@@ -156,6 +156,11 @@ enum emu_fast_kind {
     EMU_FAST_NONE = 0,
     EMU_FAST_LOAD,   /* MOV r,m; MOVZX; MOVSX(D): register <- memory */
     EMU_FAST_STORE,  /* MOV m,r; MOV m,imm; MOVNTI: memory <- register/imm */
+    EMU_FAST_KIND = 3,       /* mask: LOAD or STORE */
+    /* or'ed in: the operand is [base + disp] with a general register as
+     * base, no index, 64-bit addressing (the usual driver access to a
+     * device register): the address is gpr[base] + disp */
+    EMU_FAST_BASE_DISP = 4,
 };
 #define EMU_FAST_DECLINED (-1) /* nothing done: run the general path */
 

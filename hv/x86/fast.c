@@ -35,7 +35,7 @@ static const uint64_t size_mask[9] = {
     [1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ull,
 };
 
-uint8_t emu_fast_kind(const struct x86_insn *d)
+static uint8_t fast_kind(const struct x86_insn *d)
 {
     if (d->mode != X86_MODE_64 || !d->has_mem || d->seg >= X86_FS ||
         (d->flags & (X86_F_STRING | X86_F_XMM)))
@@ -55,21 +55,31 @@ uint8_t emu_fast_kind(const struct x86_insn *d)
     }
 }
 
+uint8_t emu_fast_kind(const struct x86_insn *d)
+{
+    uint8_t k = fast_kind(d);
+
+    if (k && d->base < X86_RIP && d->index == X86_REG_NONE && d->addrsize == 8)
+        k |= EMU_FAST_BASE_DISP;
+    return k;
+}
+
 /* Every entry the cached fetch walk read still reads the same (in long
  * mode the entries are 8 bytes: PAE is part of the paging signature; a
  * 4-level walk reads 4 entries, a 5-level one 5, a 1 GiB/2 MiB page fewer). */
 static inline bool walk_unchanged(const struct emu_walk_cache *c)
 {
     uint64_t diff = 0, e;
-    unsigned i = 0;
+    unsigned i;
 
-    if (c->n >= 4) {
-        for (; i < 4; i++) {
+    if (c->n == 4) { /* 4-level paging, 4 KiB page: the common case */
+        for (i = 0; i < 4; i++) {
             memcpy(&e, c->ptr[i], 8);
             diff |= e ^ c->val[i];
         }
+        return !diff;
     }
-    for (; i < c->n; i++) {
+    for (i = 0; i < c->n; i++) {
         memcpy(&e, c->ptr[i], 8);
         diff |= e ^ c->val[i];
     }
@@ -123,11 +133,40 @@ static inline uint64_t fast_ea(const struct emu_ctx *ctx, const struct x86_insn 
     return d->addrsize == 8 ? a : (uint32_t)a;
 }
 
+/* The register write of a load, from the instruction in ctx (read again
+ * after the access callback, so nothing of it stays live across the call):
+ * MOVSX sign-extends, MOV and MOVZX zero-extend the memsize bytes. */
+static inline __attribute__((always_inline)) void fast_load_done(struct emu_ctx *ctx, uint64_t v)
+{
+    const struct x86_insn *d = &ctx->insn;
+    unsigned size = d->memsize;
+
+    if (d->op == X86_OP_MOVSX)
+        v = emu_sign_extend(v, size);
+    else
+        v &= size_mask[size];
+    emu_reg_set(ctx, d->rex, d->reg, d->opsize, v);
+}
+
+/* The end of an executed instruction: RF cleared, RIP advanced. */
+static inline __attribute__((always_inline)) void fast_done(struct emu_ctx *ctx)
+{
+    struct emu_regs *r = &ctx->regs;
+
+    if (r->rflags & EMU_FL_RF) {
+        r->rflags &= ~(uint64_t)EMU_FL_RF;
+        ctx->dirty |= EMU_D_RFLAGS;
+    }
+    r->rip += ctx->insn.len;
+    ctx->dirty |= EMU_D_RIP;
+    ctx->fast_execs++;
+}
+
 static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready)
 {
     const struct x86_insn *d = &ctx->insn;
     struct emu_regs *r = &ctx->regs;
-    bool store = ctx->dcache.fast == EMU_FAST_STORE;
+    bool store = (ctx->dcache.fast & EMU_FAST_KIND) == EMU_FAST_STORE;
     unsigned size = store ? d->opsize : d->memsize;
     enum emu_access acc = store ? EMU_WRITE : EMU_READ;
     uint64_t la = fast_ea(ctx, d), gpa, v;
@@ -160,18 +199,9 @@ static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, 
         v = 0;
         if (ctx->ops->access(ctx->opaque, gpa, size, false, &v))
             v = ~0ull; /* nothing answered: the bus floats high */
-        v &= size_mask[size];
-        if (d->op == X86_OP_MOVSX)
-            v = emu_sign_extend(v, size);
-        emu_reg_set(ctx, d->rex, d->reg, d->opsize, v);
+        fast_load_done(ctx, v);
     }
-    if (r->rflags & EMU_FL_RF) {
-        r->rflags &= ~(uint64_t)EMU_FL_RF;
-        ctx->dirty |= EMU_D_RFLAGS;
-    }
-    r->rip += d->len;
-    ctx->dirty |= EMU_D_RIP;
-    ctx->fast_execs++;
+    fast_done(ctx);
     return EMU_OK;
 }
 
@@ -180,24 +210,72 @@ int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_rea
     return exec_fast(ctx, hint, tlb_ready);
 }
 
+/* The rest of an exit after a fetch from the caches, when the hinted
+ * case below does not apply: exec_fast from the start (nothing has changed
+ * yet), then the general path if it declines. */
+static __attribute__((noinline)) enum emu_result exec_fast_full(struct emu_ctx *ctx,
+                                                                const struct emu_hint *hint)
+{
+    int rc = exec_fast(ctx, hint, false);
+
+    if (rc == EMU_FAST_DECLINED)
+        return emu_run_general(ctx, hint, EMU_RUN_CACHED);
+    if (rc)
+        emu_log_fault(ctx, (enum emu_result)rc);
+    return (enum emu_result)rc;
+}
+
+/* The common case of exec_fast after a fetch from the caches, with no
+ * call before the access: a translated guest-linear address from the exit
+ * on the operand's page for this kind of access, the operand in one page
+ * and canonical.  Everything else goes to exec_fast_full, which starts
+ * again from the instruction (nothing has changed yet) -- keeping its
+ * translation calls, and the registers they cost, out of this frame.
+ * Inlined once for loads and once for stores (store is a constant). */
+static inline __attribute__((always_inline)) enum emu_result
+exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
+{
+    const struct x86_insn *d = &ctx->insn;
+    struct emu_regs *r = &ctx->regs;
+    unsigned size = store ? d->opsize : d->memsize;
+    uint64_t la, gpa, v;
+
+    if (ctx->dcache.fast & EMU_FAST_BASE_DISP)
+        la = r->gpr[d->base & 15] + (uint64_t)d->disp;
+    else
+        la = fast_ea(ctx, d);
+    if (!hint || !hint->gla_valid || !(r->cr0 & EMU_CR0_PG) || (hint->gla ^ la) >= 4096 ||
+        (store && !hint->is_write) || (la & 0xfff) + size > 4096 || !emu_canonical(r, la))
+        return exec_fast_full(ctx, hint);
+    gpa = (hint->gpa & ~0xfffull) | (la & 0xfff);
+    if (store) {
+        v = d->imm_size ? d->imm : emu_reg_get(r->gpr, d->rex, d->reg, size);
+        ctx->ops->access(ctx->opaque, gpa, size, true, &v);
+    } else {
+        v = 0;
+        if (ctx->ops->access(ctx->opaque, gpa, size, false, &v))
+            v = ~0ull; /* nothing answered: the bus floats high */
+        fast_load_done(ctx, v);
+    }
+    fast_done(ctx);
+    return EMU_OK;
+}
+
 /* The entry of an exit: in 64-bit code the fast path first (the fetch
  * from the caches, then a fast-kind instruction), the general path for
  * everything it does not take. */
 enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
 {
-    int rc;
-
     ctx->dirty = 0;
     if (emu_cpu_mode(&ctx->regs) != X86_MODE_64 || !fetch_cached(ctx))
         return emu_run_general(ctx, hint, 0);
     ctx->fast_fetches++;
-    if (ctx->dcache.fast) {
-        rc = exec_fast(ctx, hint, false);
-        if (rc != EMU_FAST_DECLINED) {
-            if (rc)
-                emu_log_fault(ctx, (enum emu_result)rc);
-            return (enum emu_result)rc;
-        }
+    switch (ctx->dcache.fast & EMU_FAST_KIND) {
+    case EMU_FAST_LOAD:
+        return exec_fast_hinted(ctx, hint, false);
+    case EMU_FAST_STORE:
+        return exec_fast_hinted(ctx, hint, true);
+    default:
+        return emu_run_general(ctx, hint, EMU_RUN_CACHED);
     }
-    return emu_run_general(ctx, hint, EMU_RUN_CACHED);
 }

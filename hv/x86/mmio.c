@@ -20,8 +20,12 @@ int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
     return r == MEMTX_DECODE_ERROR;
 }
 
-int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
-                          unsigned size, bool is_write, uint64_t *val)
+/* Everything the inline hot test (mmio.h) does not take: a lookup
+ * (refilling the cache), RAM and ROM ranges (dirty logging), other sizes,
+ * an access that leaves the range, and devices the direct dispatch
+ * declines. */
+int mmio_as_access_cached_slow(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
+                               unsigned size, bool is_write, uint64_t *val)
 {
     const FlatRange *fr = c->fr;
     uint64_t off, mask, v;
@@ -42,13 +46,9 @@ int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gp
         (size != 1 && size != 2 && size != 4 && size != 8) || fr->last - gpa < size - 1)
         return mmio_as_access(as, gpa, size, is_write, val);
     off = fr->offset_in_region + (gpa - fr->start);
-    mask = emu_size_mask(size);
-    v = *val & mask;
-    if (memory_region_dispatch_direct(fr->mr, off, &v, size, is_write)) {
-        if (!is_write)
-            *val = v;
+    if (memory_region_dispatch_direct(fr->mr, off, val, size, is_write))
         return 0;
-    }
+    mask = emu_size_mask(size);
     if (is_write) {
         r = memory_region_dispatch_write(fr->mr, off, *val & mask, size);
     } else {
@@ -72,6 +72,17 @@ uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa)
     return flatrange_ram_ptr(fr, gpa);
 }
 
+/* A fetch from MMIO: refused with #UD and a log line (kept out of the
+ * exit path's frame). */
+static __attribute__((noinline, cold)) enum emu_result fetch_from_mmio(struct emu_ctx *ctx,
+                                                                       uint64_t gpa)
+{
+    plat_log(LOG_WARN, "x86: #UD: execution from MMIO gpa=%#llx rip=%#llx",
+             (unsigned long long)gpa, (unsigned long long)ctx->regs.rip);
+    ctx->dirty = 0;
+    return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+}
+
 enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
                                    uint64_t gpa, uint64_t gla)
 {
@@ -82,11 +93,7 @@ enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
         .is_write = qual & EPT_QUAL_WRITE,
     };
 
-    if (qual & EPT_QUAL_FETCH) {
-        plat_log(LOG_WARN, "x86: #UD: execution from MMIO gpa=%#llx rip=%#llx",
-                 (unsigned long long)gpa, (unsigned long long)ctx->regs.rip);
-        ctx->dirty = 0;
-        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
-    }
+    if (qual & EPT_QUAL_FETCH)
+        return fetch_from_mmio(ctx, gpa);
     return emu_run(ctx, &hint);
 }

@@ -41,8 +41,29 @@ struct mmio_as_cache {
     uint64_t view_gen; /* as->view_gen when fr was looked up */
     const FlatRange *fr;
 };
-int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
-                          unsigned size, bool is_write, uint64_t *val);
+int mmio_as_access_cached_slow(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
+                               unsigned size, bool is_write, uint64_t *val);
+/* Inline, so the backend's ops->access wrapper and this hot test are one
+ * frame; everything else is mmio_as_access_cached_slow (mmio.c). */
+static inline int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
+                                        unsigned size, bool is_write, uint64_t *val)
+{
+    const FlatRange *fr = c->fr;
+
+    /* The hot test: the cached range is from the current view and holds
+     * the whole access.  Its flags need no test: only RAM, ROM and ROMD
+     * ranges have FR_DIRECT_* set (memory_region_access_flags), and the
+     * direct dispatch takes I/O regions only.  It also refuses sizes other
+     * than 1, 2, 4, 8 and unaligned offsets, and writes *val only when it
+     * took the access (then as memory_region_dispatch_read/write would:
+     * one callback, the value masked to size). */
+    if (fr && c->as == as && c->view_gen == as->view_gen &&
+        gpa - fr->start <= fr->last - fr->start && fr->last - gpa >= size - 1 &&
+        memory_region_dispatch_direct(fr->mr, fr->offset_in_region + (gpa - fr->start), val,
+                                      size, is_write))
+        return 0;
+    return mmio_as_access_cached_slow(c, as, gpa, size, is_write, val);
+}
 
 /* Host pointer to RAM/ROM at gpa (valid to the end of the 4 KiB page and
  * of the flat range), or NULL for MMIO and unassigned space. */
