@@ -8,35 +8,10 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include "tests/unit/test.h"
-#include "tests/unit/fake_vcpu.h"
+#include "tests/unit/emu_case.h"
 #include "hv/host/platform_host.h"
 
-#define DEV FAKE_DEV_BASE
 #define MEMOFF 0x100ull /* device offset the cases' [rsi] points at */
-
-static struct fake_vcpu *f;
-static struct fake_state ex;
-
-static void start(enum fake_mode m)
-{
-    if (f)
-        fake_free(f);
-    f = fake_new(m);
-}
-
-/* Places the code, snapshots the expected state (RIP advanced), runs. */
-static enum emu_result run(const uint8_t *code, size_t n)
-{
-    fake_code(f, code, n);
-    fake_save(f, &ex);
-    ex.regs.rip += n;
-    f->nlog = 0;
-    return fake_step(f);
-}
-
-#define CODE(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
-
-static void put(uint8_t *p, uint64_t v, unsigned n) { memcpy(p, &v, n); }
 
 /* ------------------------------------------------------ table of forms */
 

@@ -6,29 +6,9 @@
  * pages, and fetch from MMIO.  Each case compares the whole state after it.
  */
 #include "tests/unit/test.h"
-#include "tests/unit/fake_vcpu.h"
+#include "tests/unit/emu_case.h"
 #include "hv/host/platform_host.h"
 
-#define DEV FAKE_DEV_BASE
-
-static struct fake_vcpu *f;
-static struct fake_state ex;
-
-static void start(enum fake_mode m)
-{
-    if (f)
-        fake_free(f);
-    f = fake_new(m);
-}
-
-static enum emu_result run(const uint8_t *code, size_t n)
-{
-    fake_code(f, code, n);
-    fake_save(f, &ex);
-    ex.regs.rip += n;
-    f->nlog = 0;
-    return fake_step(f);
-}
 
 /* For faults: nothing may change at all. */
 static void expect_unchanged(size_t n)
@@ -36,10 +16,6 @@ static void expect_unchanged(size_t n)
     ex.regs.rip -= n;
     CHECK_EQ(fake_diff(f, &ex), 0);
 }
-
-#define CODE(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
-
-static void put(uint8_t *p, uint64_t v, unsigned n) { memcpy(p, &v, n); }
 
 /* mov (e)ax,[..+8] (8B 43 08) and mov [..],(e)ax (89 07) in every mode:
  * [bp+di+8]/[bx] in 16-bit code (SS and DS), [ebx+8]/[edi], [rbx+8]/[rdi]. */
