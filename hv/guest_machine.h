@@ -25,6 +25,7 @@
 #include "devices/coalesced.h"
 #include "devices/testdev.h"
 #include "devices/uart16550.h"
+#include "hv/x86/mmio.h"
 #include "memory/memory.h"
 
 #define GM_HOLE_START 0xa0000ull
@@ -67,6 +68,7 @@ struct guest_machine {
     AddressSpace as_mem, as_io;
     CoalescedMmio cm; /* the MMIO exit path goes through it */
     bool cm_on;
+    struct mmio_as_cache mmio_cache; /* last MMIO range the exit path used */
     uint8_t overlay_data[GM_OVERLAY_SIZE];
     uint8_t post_last;
     uint64_t post_writes;

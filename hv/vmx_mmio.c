@@ -20,8 +20,9 @@ static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, u
     struct guest_machine *m = ((struct vcpu *)opaque)->machine;
     MemTxResult r;
 
-    if (!m->cm_on)
-        return mmio_as_access(&m->as_mem, gpa, size, is_write, val);
+    /* Nothing queued and not a coalesced window: the direct path. */
+    if (!m->cm_on || (!m->cm.count && !coalesced_mmio_covers(&m->cm, gpa, size)))
+        return mmio_as_access_cached(&m->mmio_cache, &m->as_mem, gpa, size, is_write, val);
     if (is_write) {
         r = coalesced_mmio_write(&m->cm, gpa, *val, size);
     } else {
@@ -54,8 +55,22 @@ static void op_set_xmm(void *opaque, unsigned reg, const uint8_t val[16])
     x86_live_xmm_set(reg, val);
 }
 
+static void load_seg(struct emu_seg *sg, unsigned s);
+
+/* What an exit did not read up front, read when the emulator asks (most
+ * MMIO exits in 64-bit code need neither CR3 nor a data segment). */
+static void op_load(void *opaque, struct emu_regs *regs, unsigned want)
+{
+    (void)opaque;
+    if (want & EMU_V_CR3)
+        regs->cr3 = vmread(VMCS_GUEST_CR3);
+    for (unsigned s = 0; s < X86_NR_SEGS; s++)
+        if (want & EMU_V_SEG(s))
+            load_seg(&regs->seg[s], s);
+}
+
 static const struct emu_ops vmx_emu_ops = {
-    .load = NULL, /* everything is filled up front (EMU_V_ALL) */
+    .load = op_load,
     .get_xmm = op_get_xmm,
     .set_xmm = op_set_xmm,
     .ram_ptr = op_ram_ptr,
@@ -71,11 +86,20 @@ static const uint64_t seg_fields[X86_NR_SEGS][4] = {
     [X86_GS] = {VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR},
 };
 
-void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
+static void load_seg(struct emu_seg *sg, unsigned s)
+{
+    sg->sel = (uint16_t)vmread(seg_fields[s][0]);
+    sg->base = vmread(seg_fields[s][1]);
+    sg->limit = (uint32_t)vmread(seg_fields[s][2]);
+    sg->attr = (uint32_t)vmread(seg_fields[s][3]);
+}
+
+/* The registers every exit needs: GPRs, RIP, RFLAGS, CR0/CR4/EFER, CS and
+ * the CPL (SS.DPL); the rest comes through op_load on demand. */
+static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
 {
     const struct guest_regs *g = &v->regs;
     struct emu_regs *r = &ctx->regs;
-    unsigned s;
 
     /* Not zeroed: the emulator keeps its decode and page-walk caches in
      * ctx between exits; map_gen tells it when the guest-physical map
@@ -103,16 +127,17 @@ void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
     r->rflags = vmread(VMCS_GUEST_RFLAGS);
     /* The guest's view of CR0/CR4: VMX-forced bits show as the shadow. */
     r->cr0 = vmread(VMCS_GUEST_CR0);
-    r->cr3 = vmread(VMCS_GUEST_CR3);
     r->cr4 = vmread(VMCS_GUEST_CR4);
     r->efer = vmread(VMCS_GUEST_EFER);
-    for (s = 0; s < X86_NR_SEGS; s++) {
-        r->seg[s].sel = (uint16_t)vmread(seg_fields[s][0]);
-        r->seg[s].base = vmread(seg_fields[s][1]);
-        r->seg[s].limit = (uint32_t)vmread(seg_fields[s][2]);
-        r->seg[s].attr = (uint32_t)vmread(seg_fields[s][3]);
-    }
-    r->cpl = (r->cr0 & CR0_PE) ? (uint8_t)((r->seg[X86_SS].attr >> 5) & 3) : 0;
+    load_seg(&r->seg[X86_CS], X86_CS);
+    r->cpl = (r->cr0 & CR0_PE) ? (uint8_t)((vmread(VMCS_GUEST_SS_AR) >> 5) & 3) : 0;
+    ctx->valid = EMU_V_SEG(X86_CS);
+}
+
+void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
+{
+    fill_common(v, ctx);
+    op_load(v, &ctx->regs, EMU_V_ALL & ~ctx->valid);
     ctx->valid = EMU_V_ALL;
 }
 
@@ -186,7 +211,7 @@ bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
     struct emu_ctx *ctx = &mmio_ctx;
     enum emu_result r;
 
-    vmx_emu_fill(v, ctx);
+    fill_common(v, ctx);
     r = mmio_ept_violation(ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
     write_back(v, ctx);
     v->mmio_exits++;

@@ -16,6 +16,7 @@ struct memory_state {
     uint64_t add_seq;       /* tie-break counter for equal priorities */
     uint64_t epoch;         /* marks for graph walks */
     uint64_t renders;       /* re-render passes (tests) */
+    uint64_t view_gens;     /* source of AddressSpace.view_gen values */
 };
 extern struct memory_state memory_state;
 

@@ -297,7 +297,7 @@ struct AddressSpace {
     const char *name;
     MemoryRegion *root;
     FlatView *current;
-    uint64_t view_gen; /* changes whenever `current` is replaced */
+    uint64_t view_gen; /* a new, never reused value whenever `current` is replaced */
     AddressSpace *next;
     uint64_t unassigned_reads, unassigned_writes;
     uint64_t unassigned_logged;

@@ -69,7 +69,9 @@ static int apply_changes(void)
     for (as = memory_state.spaces; as; as = as->next, i++) {
         FlatView *old = as->current;
         as->current = views[i];
-        as->view_gen++;
+        /* Unique across all spaces and their lifetimes: a cache keyed
+         * by (space, view_gen) can never match a newer view by accident. */
+        as->view_gen = ++memory_state.view_gens;
         memory_listeners_diff(as, old, views[i]);
         flatview_unref(old);
     }
