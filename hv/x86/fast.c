@@ -162,6 +162,26 @@ static inline __attribute__((always_inline)) void fast_done(struct emu_ctx *ctx)
     ctx->fast_execs++;
 }
 
+/* The access itself, once the operand's guest-physical address is known,
+ * and the end of the instruction: shared by both fast executions. */
+static inline __attribute__((always_inline)) void fast_access(struct emu_ctx *ctx, uint64_t gpa,
+                                                              unsigned size, bool store)
+{
+    const struct x86_insn *d = &ctx->insn;
+    uint64_t v;
+
+    if (store) {
+        v = d->imm_size ? d->imm : emu_reg_get(ctx->regs.gpr, d->rex, d->reg, size);
+        ctx->ops->access(ctx->opaque, gpa, size, true, &v);
+    } else {
+        v = 0;
+        if (ctx->ops->access(ctx->opaque, gpa, size, false, &v))
+            v = ~0ull; /* nothing answered: the bus floats high */
+        fast_load_done(ctx, v);
+    }
+    fast_done(ctx);
+}
+
 static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready)
 {
     const struct x86_insn *d = &ctx->insn;
@@ -169,7 +189,7 @@ static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, 
     bool store = (ctx->dcache.fast & EMU_FAST_KIND) == EMU_FAST_STORE;
     unsigned size = store ? d->opsize : d->memsize;
     enum emu_access acc = store ? EMU_WRITE : EMU_READ;
-    uint64_t la = fast_ea(ctx, d), gpa, v;
+    uint64_t la = fast_ea(ctx, d), gpa;
 
     if ((la & 0xfff) + size > 4096 || !emu_canonical(r, la))
         return EMU_FAST_DECLINED;
@@ -192,16 +212,7 @@ static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, 
         if (rc)
             return rc;
     }
-    if (store) {
-        v = d->imm_size ? d->imm : emu_reg_get(r->gpr, d->rex, d->reg, size);
-        ctx->ops->access(ctx->opaque, gpa, size, true, &v);
-    } else {
-        v = 0;
-        if (ctx->ops->access(ctx->opaque, gpa, size, false, &v))
-            v = ~0ull; /* nothing answered: the bus floats high */
-        fast_load_done(ctx, v);
-    }
-    fast_done(ctx);
+    fast_access(ctx, gpa, size, store);
     return EMU_OK;
 }
 
@@ -238,7 +249,7 @@ exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
     const struct x86_insn *d = &ctx->insn;
     struct emu_regs *r = &ctx->regs;
     unsigned size = store ? d->opsize : d->memsize;
-    uint64_t la, gpa, v;
+    uint64_t la, gpa;
 
     if (ctx->dcache.fast & EMU_FAST_BASE_DISP)
         la = r->gpr[d->base & 15] + (uint64_t)d->disp;
@@ -248,16 +259,7 @@ exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
         (store && !hint->is_write) || (la & 0xfff) + size > 4096 || !emu_canonical(r, la))
         return exec_fast_full(ctx, hint);
     gpa = (hint->gpa & ~0xfffull) | (la & 0xfff);
-    if (store) {
-        v = d->imm_size ? d->imm : emu_reg_get(r->gpr, d->rex, d->reg, size);
-        ctx->ops->access(ctx->opaque, gpa, size, true, &v);
-    } else {
-        v = 0;
-        if (ctx->ops->access(ctx->opaque, gpa, size, false, &v))
-            v = ~0ull; /* nothing answered: the bus floats high */
-        fast_load_done(ctx, v);
-    }
-    fast_done(ctx);
+    fast_access(ctx, gpa, size, store);
     return EMU_OK;
 }
 
