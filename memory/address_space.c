@@ -66,21 +66,6 @@ static void note_unassigned(AddressSpace *as, hwaddr addr, size_t len,
                  (unsigned long long)addr, len, (unsigned long long)n);
 }
 
-static uint64_t load_le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-
-    while (n--)
-        v = (v << 8) | p[n];
-    return v;
-}
-
-static void store_le(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* Size of the next dispatched piece of len bytes at region offset off:
  * exactly len when it is 1, 2, 4 or 8 (one guest access, which the region
  * may refuse); otherwise the largest aligned size the region takes. */
@@ -110,10 +95,10 @@ static MemTxResult dispatch_chunk(const FlatRange *fr, hwaddr addr, uint8_t *buf
     for (; len; whole = false) {
         unsigned p = piece_size(fr->mr, off, len, whole);
         if (is_write) {
-            r |= memory_region_dispatch_write(fr->mr, off, load_le(buf, p), p);
+            r |= memory_region_dispatch_write(fr->mr, off, load_bytes(buf, p, false), p);
         } else {
             r |= memory_region_dispatch_read(fr->mr, off, &v, p);
-            store_le(buf, v, p);
+            store_bytes(buf, v, p, false);
         }
         off += p;
         buf += p;

@@ -26,21 +26,6 @@ static MemTxResult refuse_access(MemoryRegion *mr, hwaddr addr, unsigned size,
     return MEMTX_ERROR;
 }
 
-static uint64_t load_bytes(const uint8_t *p, unsigned n, bool big)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[big ? n - 1 - i : i] << (8 * i);
-    return v;
-}
-
-static void store_bytes(uint8_t *p, uint64_t v, unsigned n, bool big)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
-}
-
 static bool is_pow2_size(unsigned size)
 {
     return size == 1 || size == 2 || size == 4 || size == 8;

@@ -52,6 +52,23 @@ void memory_region_free_dirty(MemoryRegion *mr);
 /* coalesce.c */
 void memory_region_free_coalesced(MemoryRegion *mr);
 
+/* The value of n bytes in memory order, read little- or big-endian, and
+ * the reverse: what dispatch and address_space_read/write pass around. */
+static inline uint64_t load_bytes(const uint8_t *p, unsigned n, bool big)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[big ? n - 1 - i : i] << (8 * i);
+    return v;
+}
+
+static inline void store_bytes(uint8_t *p, uint64_t v, unsigned n, bool big)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
 /* Size arithmetic: sizes are msize_t so 2^64 is representable. */
 #define MSIZE_2_64 ((msize_t)1 << 64)
 static inline msize_t msize_from_arg(uint64_t size)
