@@ -10,8 +10,9 @@
 #   make host-lib   build/host/libhvcore.a for outside test programs
 #
 # Source files are found by directory, so adding a file needs no edit here:
-#   core (host-buildable): memory/ ept/ devices/ hv/x86/ hv/lib/
-#   hv.efi only:           boot/*.c boot/*.asm hv/*.c hv/*.asm hv/efi/*.c
+#   core (host-buildable): memory/ ept/ devices/ hv/lib/ hv/x86/ hv/guest/
+#                          (hv/lib/host/: the host platform, not in hv.efi)
+#   hv.efi only:           boot/ hv/*.c hv/vmx/ hv/runtime/ hv/selftest/ (.c, .asm)
 #   tests:                 tests/unit/test_*.c, tests/bench/bench_*.c,
 #                          tests/fuzz/fuzz_*.c, tests/e2e/*.sh
 
@@ -26,11 +27,11 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 COMMON := -std=gnu11 -I. $(WARN) -MMD -MP
 
 # ---------------------------------------------------------------- core sources
-CORE_DIRS := memory ept devices hv/x86 hv/lib
+CORE_DIRS := memory ept devices hv/lib hv/x86 hv/guest
 # hv/lib/libc.c supplies memcpy & co. inside hv.efi; the host uses libc's.
 EFI_ONLY_LIB := hv/lib/libc.c
 CORE_SRCS := $(filter-out $(EFI_ONLY_LIB),$(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS)))))
-HOST_PLAT_SRCS := hv/host/platform_host.c
+HOST_PLAT_SRCS := hv/lib/host/platform_host.c
 # Header dependencies come from the compiler (-MMD): see the include at the end.
 HDRS :=
 
@@ -111,8 +112,10 @@ EFI_CFLAGS := $(COMMON) -O2 -g -ffreestanding -fno-stack-protector -fno-stack-ch
 # GNU-EFI's own headers are not warning-clean under our strictest flags.
 EFI_HDR_CFLAGS := -Wno-strict-prototypes -Wno-missing-prototypes
 
-EFI_C_SRCS := $(sort $(wildcard boot/*.c hv/*.c hv/efi/*.c)) $(CORE_SRCS) $(EFI_ONLY_LIB)
-EFI_ASM_SRCS := $(sort $(wildcard boot/*.asm hv/*.asm))
+EFI_DIRS := boot hv hv/vmx hv/runtime hv/selftest hv/guest
+EFI_C_SRCS := $(sort $(wildcard $(addsuffix /*.c,$(filter-out hv/guest,$(EFI_DIRS))))) \
+	$(CORE_SRCS) $(EFI_ONLY_LIB)
+EFI_ASM_SRCS := $(sort $(wildcard $(addsuffix /*.asm,$(EFI_DIRS))))
 EFI_OBJS := $(patsubst %.c,$(B)/efi/%.o,$(EFI_C_SRCS)) \
 	$(patsubst %.asm,$(B)/efi/%.asm.o,$(EFI_ASM_SRCS))
 

@@ -16,7 +16,7 @@
 /* Largest guest payload boot/ will read. */
 #define BOOT_PAYLOAD_MAX (16ull * 1024 * 1024)
 
-/* boot/pool_take.c: AllocatePages a budget and hand it to hv/pool.c. */
+/* boot/pool_take.c: AllocatePages a budget and hand it to hv/lib/pool.c. */
 EFI_STATUS boot_take_pool(EFI_BOOT_SERVICES *bs, struct boot_info *bi);
 
 /* boot/cmdline.c: load options (UCS-2) to ASCII, and the payload path. */

@@ -9,7 +9,7 @@
  */
 #include "boot/boot.h"
 
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 /* UCS-2 to ASCII; false when it is not printable text. */
 static bool to_ascii(const CHAR16 *w, size_t nchars, char *out, size_t size)

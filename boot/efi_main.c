@@ -5,10 +5,10 @@
  */
 #include "boot/boot.h"
 
-#include "hv/cpu.h"
-#include "hv/platform.h"
-#include "hv/serial.h"
-#include "hv/shutdown.h"
+#include "hv/runtime/cpu.h"
+#include "hv/lib/platform.h"
+#include "hv/runtime/serial.h"
+#include "hv/runtime/shutdown.h"
 
 /* In .data: the image stays ours after ExitBootServices. */
 static struct boot_info boot_info;

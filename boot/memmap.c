@@ -8,8 +8,8 @@
  */
 #include "boot/boot.h"
 
-#include "hv/platform.h"
-#include "hv/pool.h"
+#include "hv/lib/platform.h"
+#include "hv/lib/pool.h"
 
 #define EXIT_ATTEMPTS 8
 #define MAP_PAGES_START 4  /* 16 KiB: ~340 descriptors */

@@ -9,8 +9,8 @@
  */
 #include "boot/boot.h"
 
-#include "hv/platform.h"
-#include "hv/pool.h"
+#include "hv/lib/platform.h"
+#include "hv/lib/pool.h"
 
 static EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
 static EFI_GUID file_info_guid = EFI_FILE_INFO_ID;

@@ -1,14 +1,14 @@
 /*
  * The hypervisor's memory budget: one AllocatePages call made while boot
  * services still run.  After ExitBootServices every allocation comes from
- * these pages (hv/pool.c), so nothing hv/ does can disturb the firmware's
+ * these pages (hv/lib/pool.c), so nothing hv/ does can disturb the firmware's
  * view of memory, and the final memory map already shows the pool as
  * loader data.
  */
 #include "boot/boot.h"
 
-#include "hv/platform.h"
-#include "hv/pool.h"
+#include "hv/lib/platform.h"
+#include "hv/lib/pool.h"
 
 EFI_STATUS boot_take_pool(EFI_BOOT_SERVICES *bs, struct boot_info *bi)
 {

@@ -1,6 +1,6 @@
 /* Coalesced MMIO layer: see coalesced.h. */
 #include "devices/coalesced.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 #define CM_OF(l) ((CoalescedMmio *)((char *)(l) - offsetof(CoalescedMmio, listener)))
 

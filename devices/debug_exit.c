@@ -1,6 +1,6 @@
 /* Debug exit port: see debug_exit.h. */
 #include "devices/debug_exit.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 static uint64_t dx_read(void *opaque, hwaddr addr, unsigned size)
 {

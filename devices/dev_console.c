@@ -1,6 +1,6 @@
 /* Line assembly for device output: see dev_console.h. */
 #include "devices/dev_console.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 void dev_emit_line(dev_line_fn out, void *ctx, const char *line)
 {

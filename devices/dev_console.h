@@ -9,7 +9,7 @@
 #ifndef DEVICES_DEV_CONSOLE_H
 #define DEVICES_DEV_CONSOLE_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 typedef void (*dev_line_fn)(void *ctx, const char *line);
 

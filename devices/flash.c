@@ -1,6 +1,6 @@
 /* NOR flash, Intel command set: see flash.h. */
 #include "devices/flash.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 /* Reads come from RAM only in read-array mode. */
 static void set_mode(Flash *f, enum flash_mode mode)

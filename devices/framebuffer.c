@@ -1,7 +1,7 @@
 /* Framebuffer display model and its serial dump: see framebuffer.h. */
 #include "devices/framebuffer.h"
 #include "hv/lib/fmt.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 static uint64_t fb_bytes(uint32_t width, uint32_t height)
 {

@@ -1,6 +1,6 @@
 /* The test device: see testdev.h and docs/devices.md. */
 #include "devices/testdev.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 /* ------------------------------------------------------------ access log */
 static void log_access(TestDev *td, hwaddr offset, unsigned size, bool write,

@@ -3,7 +3,7 @@
  * meanings follow the National/TI PC16550D data sheet.
  */
 #include "devices/uart16550.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 static unsigned rx_capacity(const Uart16550 *u)
 {

@@ -16,7 +16,7 @@
 #ifndef EPT_EPT_H
 #define EPT_EPT_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 #include "ept/ept_entry.h"
 #include "ept/ept_pool.h"
 

@@ -4,7 +4,7 @@
  * strategy they allow.
  */
 #include "ept/ept.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 /* IA32_VMX_EPT_VPID_CAP bits (SDM A.10). */
 #define CAP_WALK4 (1ull << 6)

@@ -19,7 +19,7 @@
 #ifndef EPT_EPT_ENTRY_H
 #define EPT_EPT_ENTRY_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 #define EPT_LEVELS 4
 #define EPT_ENTRIES 512u

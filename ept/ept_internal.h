@@ -5,7 +5,7 @@
 #define EPT_EPT_INTERNAL_H
 
 #include "ept/ept.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 static inline uint64_t *ept_table_of(uint64_t e)
 {

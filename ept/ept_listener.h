@@ -31,7 +31,7 @@
 #define EPT_EPT_LISTENER_H
 
 #include "ept/ept.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 #include "memory/memory.h"
 
 /* One piece of the flat view as the listener keeps it. */

@@ -4,7 +4,7 @@
  * platform allocator.
  */
 #include "ept/ept_pool.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 void ept_pool_init(EptPool *p, size_t budget)
 {

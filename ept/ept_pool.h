@@ -11,7 +11,7 @@
 #ifndef EPT_EPT_POOL_H
 #define EPT_EPT_POOL_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 typedef struct EptPool {
     size_t budget;    /* most pages in use at once */

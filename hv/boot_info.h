@@ -7,8 +7,8 @@
 #ifndef HV_BOOT_INFO_H
 #define HV_BOOT_INFO_H
 
-#include "hv/base.h"
-#include "hv/guest_cfg.h"
+#include "hv/lib/base.h"
+#include "hv/guest/config.h"
 
 #define BOOT_INFO_MAGIC 0x4f464e49544f4f42ull /* "BOOTINFO" */
 #define BOOT_INFO_VERSION 2
@@ -37,7 +37,7 @@ struct boot_info {
     uint64_t conventional_bytes;  /* free for the OS after exit */
     uint64_t highest_ram_addr;    /* last byte of RAM, inclusive */
 
-    /* The hypervisor's page pool, already handed to hv/pool.c. */
+    /* The hypervisor's page pool, already handed to hv/lib/pool.c. */
     uint64_t pool_base;
     uint64_t pool_pages;
 

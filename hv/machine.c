@@ -1,6 +1,6 @@
 #include "hv/machine.h"
 
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 static uint64_t regfile_read(void *opaque, hwaddr addr, unsigned size)
 {

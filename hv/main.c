@@ -6,17 +6,17 @@
  * in hv_shutdown with a verdict line.
  */
 #include "hv/boot_info.h"
-#include "hv/log.h"
-#include "hv/guest_machine.h"
+#include "hv/lib/log.h"
+#include "hv/guest/machine.h"
 #include "hv/lib/fmt.h"
-#include "hv/log.h"
-#include "hv/platform.h"
-#include "hv/pool.h"
-#include "hv/canary.h"
-#include "hv/selftest.h"
-#include "hv/shutdown.h"
-#include "hv/vmx.h"
-#include "hv/vmx_caps.h"
+#include "hv/lib/log.h"
+#include "hv/lib/platform.h"
+#include "hv/lib/pool.h"
+#include "hv/runtime/canary.h"
+#include "hv/selftest/selftest.h"
+#include "hv/runtime/shutdown.h"
+#include "hv/vmx/vmx.h"
+#include "hv/vmx/caps.h"
 
 #define HV_VERSION "0.1"
 

@@ -5,7 +5,7 @@
 #define MEMORY_INTERNAL_H
 
 #include "memory/memory.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 /* The whole memory system's state: one per hypervisor, like QEMU's. */
 struct memory_state {

@@ -20,7 +20,7 @@
 #ifndef MEMORY_MEMORY_H
 #define MEMORY_MEMORY_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 typedef uint64_t hwaddr;
 typedef unsigned __int128 msize_t; /* sizes up to and including 2^64 */

@@ -7,7 +7,7 @@
 #ifndef HV_LIB_FMT_H
 #define HV_LIB_FMT_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 /* Like vsnprintf: returns the length the full output would have. */
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -1,12 +1,12 @@
 /*
  * The handful of libc string functions hv.efi needs.  GCC emits calls to
  * memcpy/memset/memmove/memcmp even in freestanding code (struct copies,
- * zero-initialisers), and hv/base.h promises them to the core.  Built only
+ * zero-initialisers), and hv/lib/base.h promises them to the core.  Built only
  * into hv.efi; the host uses its libc.  memset/memcpy are REP STOS/MOVS
  * (guest RAM is zeroed for every run); the rest are byte loops (hv.efi is
  * built -mgeneral-regs-only, and they are on no hot path).
  */
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 /* Stop GCC from turning these loops back into calls to themselves. */
 #define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))

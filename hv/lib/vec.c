@@ -1,5 +1,5 @@
 #include "hv/lib/vec.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 bool vec_reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t keep)
 {

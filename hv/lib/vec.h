@@ -4,7 +4,7 @@
 #ifndef HV_LIB_VEC_H
 #define HV_LIB_VEC_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 /* Makes *arr (of *cap elements of `elem` bytes) hold at least `need`
  * elements, doubling; the first `keep` elements are carried over.  On

@@ -12,7 +12,7 @@
 #ifndef HV_X86_DECODE_H
 #define HV_X86_DECODE_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 
 #define X86_MAX_INSN_LEN 15
 

@@ -7,7 +7,7 @@
  * after the last completed iteration, as on a CPU).
  */
 #include "hv/x86/emu_internal.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 #include "hv/lib/fmt.h"
 
 /* One instruction being executed. */

@@ -28,7 +28,7 @@
 #ifndef HV_X86_EMULATE_H
 #define HV_X86_EMULATE_H
 
-#include "hv/base.h"
+#include "hv/lib/base.h"
 #include "hv/x86/decode.h"
 
 /* A segment register as the VMCS holds it. */

@@ -12,7 +12,7 @@
  *  - protection keys are not checked.
  */
 #include "hv/x86/emu_internal.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)

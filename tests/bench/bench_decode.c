@@ -11,7 +11,7 @@
  *                           measured_exit()) for callgrind to count;
  *                           NAME: read write movzx repstosd;
  *                           BACKEND: fake (direct callbacks) or memapi
- *                           (memory/ dispatch through hv/x86/mmio.c)
+ *                           (memory/ dispatch through hv/guest/bus.c)
  * Knobs for experiments: BENCH_NO_WALK_CACHE=1 (ctx.map_gen 0),
  * BENCH_NO_WARMUP=1 (count a cold first exit).
  */
@@ -19,7 +19,7 @@
 #include <Zydis/Zydis.h>
 
 #include "tests/unit/fake_vcpu.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 #define STREAM_INSNS 4096
 #define ROUNDS 400

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "ept/ept_listener.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "memory/internal.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 static double now(void)
 {

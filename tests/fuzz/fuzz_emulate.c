@@ -8,7 +8,7 @@
  *   [1]      knobs: CPL 3, DF, EFLAGS.AC, CR0.WP off, SMAP, hint, eager regs
  *   [2]      page-table damage: which code/data PTE bits to clear or set
  *   [3]      rep_limit selector (bits 0-1); bit 2: go through the memory
- *            API and hv/x86/mmio.c instead of the fake's direct callbacks;
+ *            API and hv/guest/bus.c instead of the fake's direct callbacks;
  *            bit 3: keep the walk cache (map_gen 1; it then spans inputs)
  *   [4..83]  16 registers x 5 bytes (selector + 32-bit value)
  *   [84..]   instruction bytes (up to 15) at CS:RIP
@@ -24,7 +24,7 @@
  * Both vCPUs keep their caches across inputs, as a real vCPU would.
  */
 #include "tests/unit/fake_vcpu.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "hv/x86/emu_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "tests/unit/mem_model.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * An outside program that provides the platform interface itself: every
- * plat_* function of hv/platform.h is defined here, so the linker never
+ * plat_* function of hv/lib/platform.h is defined here, so the linker never
  * pulls the library's host default.  Its log collects what the memory API
  * says about a refused call.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "memory/memory.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 #include "hv/lib/fmt.h"
 
 static char last[256];

@@ -8,7 +8,7 @@
 #define TESTS_UNIT_EMU_CASE_H
 
 #include "tests/unit/fake_vcpu.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 #define DEV FAKE_DEV_BASE
 

@@ -21,7 +21,7 @@
 #define TESTS_UNIT_EPT_SIM_H
 
 #include "ept/ept.h"
-#include "hv/platform.h"
+#include "hv/lib/platform.h"
 
 #define EPT_SIM_TLB 16
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "hv/x86/emulate.h"
-#include "hv/x86/mmio.h"
+#include "hv/guest/bus.h"
 
 #define FAKE_RAM_SIZE 0x200000ull  /* 2 MiB of RAM at 0 */
 #define FAKE_DEV_BASE 0x200000ull  /* right after RAM: accesses can span both */
@@ -66,7 +66,7 @@ struct fake_vcpu {
     unsigned ram_ptrs;      /* ops->ram_ptr calls */
     const struct emu_ops *ops; /* NULL: fake_ops (direct); or fake_ops_memapi */
     /* fake_use_memory_api(): the same RAM and device behind the real
-     * memory API and the hv/x86/mmio.c glue. */
+     * memory API and the hv/guest/bus.c glue. */
     AddressSpace as;
     struct mmio_as_cache as_cache; /* what a VMX backend keeps per vCPU */
     MemoryRegion sys, ram_mr, dev_mr;

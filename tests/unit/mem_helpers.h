@@ -6,7 +6,7 @@
 #define TESTS_UNIT_MEM_HELPERS_H
 
 #include "memory/memory.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "tests/unit/test.h"
 
 /* "start-last:name@offset" for each range, space separated. */

@@ -6,7 +6,7 @@
  */
 #include "devices/coalesced.h"
 #include "devices/testdev.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 #define BASE 0xfed00000ull

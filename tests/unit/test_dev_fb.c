@@ -7,7 +7,7 @@
 #include <zlib.h>
 
 #include "devices/framebuffer.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 #define BASE 0xe0000000ull

@@ -3,7 +3,7 @@
  * through address_space_read/write and the flat view.
  */
 #include "devices/flash.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 #define BASE 0xfff00000ull

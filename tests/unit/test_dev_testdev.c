@@ -3,7 +3,7 @@
  * through address_space_read/write on a memory space.
  */
 #include "devices/testdev.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 #define BASE 0xfed00000ull

@@ -5,7 +5,7 @@
  */
 #include "devices/debug_exit.h"
 #include "devices/uart16550.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 /* ------------------------------------------------------------ line sink */

@@ -9,7 +9,7 @@
 
 #include "tests/unit/test.h"
 #include "tests/unit/emu_case.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 #define MEMOFF 0x100ull /* device offset the cases' [rsi] points at */
 

@@ -15,7 +15,7 @@
  */
 #include "tests/unit/test.h"
 #include "tests/unit/fake_vcpu.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "hv/x86/emu_internal.h"
 
 #define DEV FAKE_DEV_BASE

@@ -1,12 +1,12 @@
 /*
- * The glue (hv/x86/mmio.c) between EPT-violation exits, the emulator and
+ * The glue (hv/guest/bus.c) between EPT-violation exits, the emulator and
  * the memory API: the same fake vCPU, but RAM and the device now sit in an
  * AddressSpace and every access goes through address_space_read/write and
  * the region's dispatch rules.
  */
 #include "tests/unit/test.h"
 #include "tests/unit/fake_vcpu.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 #define DEV FAKE_DEV_BASE
 #define QUAL_READ (EPT_QUAL_READ | EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_TRANSLATED)

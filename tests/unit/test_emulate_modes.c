@@ -7,7 +7,7 @@
  */
 #include "tests/unit/test.h"
 #include "tests/unit/emu_case.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 
 /* For faults: nothing may change at all. */

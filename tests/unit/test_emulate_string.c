@@ -6,7 +6,7 @@
  */
 #include "tests/unit/test.h"
 #include "tests/unit/emu_case.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 
 static void test_single(void)

@@ -12,7 +12,7 @@
  *  - harvesting with nothing written asks for no INVEPT.
  */
 #include "ept/ept_listener.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 #include "ept_sim.h"
 

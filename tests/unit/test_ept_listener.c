@@ -6,7 +6,7 @@
  * of entries), pool exhaustion keeping the last good view, teardown.
  */
 #include "ept/ept_listener.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 #include "ept_sim.h"
 

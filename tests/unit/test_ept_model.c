@@ -12,7 +12,7 @@
  * a 4 KiB page counts one when it can be mapped at all.
  */
 #include "ept/ept_listener.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 
 #define KiB 1024ull

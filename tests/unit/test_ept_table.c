@@ -6,7 +6,7 @@
  * a page-array model with the minimal entry count as oracle.
  */
 #include "ept/ept.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 #include "test.h"
 #include "ept_sim.h"
 

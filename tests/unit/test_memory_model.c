@@ -7,7 +7,7 @@
 
 #include "tests/unit/test.h"
 #include "tests/unit/mem_model.h"
-#include "hv/host/platform_host.h"
+#include "hv/lib/host/platform_host.h"
 
 static unsigned sequences_run;
 

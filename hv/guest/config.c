@@ -1,0 +1,197 @@
+/*
+ * hv.cfg parsing (syntax in hv/guest/config.h).  Runs inside boot/ with boot
+ * services still up, so it only logs and fills a caller's structure.
+ */
+#include "hv/guest/config.h"
+
+#include "hv/lib/fmt.h"
+#include "hv/lib/platform.h"
+
+/* One word of a line: [s, e). */
+struct word {
+    const char *s, *e;
+};
+
+static bool word_is(const struct word *w, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    return (size_t)(w->e - w->s) == n && memcmp(w->s, lit, n) == 0;
+}
+
+static bool parse_size(const char *s, const char *e, uint64_t *out)
+{
+    uint64_t v = 0, mul = 1;
+
+    if (s == e)
+        return false;
+    if (e[-1] == 'K' || e[-1] == 'k')
+        mul = 1ull << 10;
+    else if (e[-1] == 'M' || e[-1] == 'm')
+        mul = 1ull << 20;
+    else if (e[-1] == 'G' || e[-1] == 'g')
+        mul = 1ull << 30;
+    if (mul != 1)
+        e--;
+    if (s == e)
+        return false;
+    for (; s < e; s++) {
+        if (*s < '0' || *s > '9' || v > (1ull << 40))
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v * mul;
+    return true;
+}
+
+void guest_size_str(uint64_t b, char *buf, size_t size)
+{
+    if (b && !(b & ((1ull << 30) - 1)))
+        hv_snprintf(buf, size, "%lluG", (unsigned long long)(b >> 30));
+    else if (b && !(b & ((1ull << 20) - 1)))
+        hv_snprintf(buf, size, "%lluM", (unsigned long long)(b >> 20));
+    else if (b && !(b & ((1ull << 10) - 1)))
+        hv_snprintf(buf, size, "%lluK", (unsigned long long)(b >> 10));
+    else
+        hv_snprintf(buf, size, "%llu", (unsigned long long)b);
+}
+
+static void copy_word(char *dst, size_t size, const char *s, const char *e)
+{
+    size_t n = MIN((size_t)(e - s), size - 1);
+
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* Default name: the path's last component without its extension. */
+static void default_name(struct guest_spec *g)
+{
+    const char *p = g->path, *base = p, *dot = NULL;
+
+    for (; *p; p++) {
+        if (*p == '\\' || *p == '/')
+            base = p + 1, dot = NULL;
+        else if (*p == '.')
+            dot = p;
+    }
+    copy_word(g->name, sizeof(g->name), base, dot && dot > base ? dot : p);
+}
+
+static bool name_ok(const char *s, const char *e)
+{
+    if (s == e)
+        return false;
+    for (; s < e; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* Applies key=value; NULL on success, else what was wrong. */
+static const char *apply_key(struct guest_spec *g, const struct word *w)
+{
+    const char *eq = w->s;
+
+    while (eq < w->e && *eq != '=')
+        eq++;
+    if (eq == w->e)
+        return "expected key=value";
+    if (eq - w->s == 4 && !memcmp(w->s, "mode", 4)) {
+        struct word v = {eq + 1, w->e};
+
+        if (word_is(&v, "16"))
+            g->mode = 16;
+        else if (word_is(&v, "32"))
+            g->mode = 32;
+        else if (word_is(&v, "64"))
+            g->mode = 64;
+        else
+            return "mode must be 16, 32 or 64";
+    } else if (eq - w->s == 3 && !memcmp(w->s, "mem", 3)) {
+        if (!parse_size(eq + 1, w->e, &g->mem))
+            return "mem: bad size (digits with K, M or G)";
+        if (g->mem < GUEST_MEM_MIN || g->mem > GUEST_MEM_MAX || (g->mem & 4095))
+            return "mem must be whole pages from 2M to 3G";
+    } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
+        if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
+            return "name: 1-31 characters of [A-Za-z0-9_.-]";
+        copy_word(g->name, sizeof(g->name), eq + 1, w->e);
+    } else {
+        return "unknown key (mode, mem, name)";
+    }
+    return NULL;
+}
+
+static size_t split(const char *s, const char *e, struct word *w, size_t max)
+{
+    size_t n = 0;
+
+    while (s < e && n < max) {
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s == e || *s == '#')
+            break;
+        w[n].s = s;
+        while (s < e && *s != ' ' && *s != '\t')
+            s++;
+        w[n++].e = s;
+    }
+    return n;
+}
+
+static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
+                       const char *what)
+{
+    struct word w[8];
+    size_t n = split(s, e, w, ARRAY_SIZE(w)), i;
+    struct guest_spec g;
+    const char *err = NULL;
+
+    if (n == 0)
+        return;
+    memset(&g, 0, sizeof(g));
+    g.mode = 64;
+    g.mem = GUEST_MEM_DEFAULT;
+    if (!word_is(&w[0], "guest"))
+        err = "lines start with 'guest'";
+    else if (n < 2)
+        err = "guest: the payload path is missing";
+    else if (w[1].e - w[1].s >= GUEST_PATH_MAX)
+        err = "path too long";
+    else if (n == ARRAY_SIZE(w))
+        err = "too many words";
+    else if (gl->n == GUEST_MAX)
+        err = "too many guests (32 at most)";
+    if (!err) {
+        copy_word(g.path, sizeof(g.path), w[1].s, w[1].e);
+        default_name(&g);
+        for (i = 2; i < n && !err; i++)
+            err = apply_key(&g, &w[i]);
+    }
+    if (err) {
+        plat_log(LOG_ERR, "cfg: %s line %u: %s", what, lineno, err);
+        gl->errors++;
+        return;
+    }
+    gl->g[gl->n++] = g;
+}
+
+unsigned guest_cfg_parse(const char *text, size_t len, struct guest_list *gl, const char *what)
+{
+    const char *s = text, *end = text + len;
+    unsigned lineno = 1, before = gl->n;
+
+    while (s < end) {
+        const char *e = s;
+
+        while (e < end && *e != '\n' && *e != '\r' && *e != ';' && *e != '\0')
+            e++;
+        parse_line(s, e, lineno, gl, what);
+        if (e < end && *e == '\n')
+            lineno++;
+        s = e + 1;
+    }
+    return gl->n - before;
+}

@@ -1,0 +1,50 @@
+/*
+ * The list of guests to run: hv.cfg on the boot volume (or the load
+ * options, same syntax), parsed by boot/ before ExitBootServices so it can
+ * read each payload, then run in order by hv_main.  docs/guest-abi.md is
+ * the contract for the syntax:
+ *
+ *   # comment
+ *   guest \EFI\hv\guests\mov.bin mode=64 mem=64M name=mov
+ *
+ * Keys: mode=16|32|64 (default 64), mem=SIZE with K/M/G (default 64M,
+ * 2M..3G, whole pages), name=WORD (default: file name without extension).
+ */
+#ifndef HV_GUEST_CFG_H
+#define HV_GUEST_CFG_H
+
+#include "hv/lib/base.h"
+
+#define GUEST_MAX 32
+#define GUEST_NAME_MAX 32
+#define GUEST_PATH_MAX 128
+#define GUEST_MEM_DEFAULT (64ull << 20)
+#define GUEST_MEM_MIN (2ull << 20)
+#define GUEST_MEM_MAX (3ull << 30)
+#define GUEST_CFG_PATH "\\EFI\\hv\\hv.cfg"
+
+struct guest_spec {
+    char name[GUEST_NAME_MAX];
+    char path[GUEST_PATH_MAX];
+    unsigned mode;          /* 16, 32 or 64 */
+    uint64_t mem;           /* RAM bytes */
+    const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
+    uint64_t payload_size;
+    bool builtin;           /* the built-in demo guest (no file) */
+};
+
+struct guest_list {
+    unsigned n;
+    unsigned errors;        /* bad lines (each logged); any fails the run */
+    struct guest_spec g[GUEST_MAX];
+};
+
+/* Parses text (len bytes; ';' also ends a line, for load options) and
+ * appends its guests to gl.  Every bad line is logged with its number
+ * and counted in gl->errors.  Returns the number of guests added. */
+unsigned guest_cfg_parse(const char *text, size_t len, struct guest_list *gl, const char *what);
+
+/* "64M", "2G", "640K" or bytes: the shortest exact form of a size. */
+void guest_size_str(uint64_t bytes, char *buf, size_t size);
+
+#endif

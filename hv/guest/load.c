@@ -1,0 +1,230 @@
+/*
+ * Payload loading and the reserved low pages (docs/guest-abi.md).  RAM is
+ * written through its host pointer: the machine is fresh and the guest has
+ * not run, so no dirty log or device can care.  The ISA hole
+ * (0xa0000-0xfffff) is not RAM the guest can see, so nothing may land there.
+ */
+#include "hv/guest/load.h"
+
+#include "hv/lib/platform.h"
+
+/* ELF header fields (System V gABI). */
+#define EI_CLASS 4
+#define ELFCLASS32 1
+#define ELFCLASS64 2
+#define EM_386 3
+#define EM_X86_64 62
+#define PT_LOAD 1
+
+struct elf32_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version, entry, phoff, shoff, flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf32_phdr {
+    uint32_t type, offset, vaddr, paddr, filesz, memsz, flags, align;
+};
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/* [gpa, gpa+len) must be guest RAM outside the reserved pages and the hole. */
+static bool placeable(uint64_t gpa, uint64_t len, uint64_t ram_size, const char *what)
+{
+    uint64_t end = gpa + len;
+
+    if (len == 0)
+        return true;
+    if (end < gpa || gpa < GUEST_RESERVED_END || end > ram_size ||
+        (gpa < 0x100000 && end > 0xa0000)) {
+        plat_log(LOG_ERR, "load: %s at %#llx-%#llx is outside guest RAM (0x8000-0x9ffff, "
+                 "0x100000-%#llx)", what, (unsigned long long)gpa,
+                 (unsigned long long)(end - 1), (unsigned long long)(ram_size - 1));
+        return false;
+    }
+    return true;
+}
+
+static void note_range(struct guest_entry *e, uint64_t gpa, uint64_t len)
+{
+    if (!len)
+        return;
+    if (!e->load_hi || gpa < e->load_lo)
+        e->load_lo = gpa;
+    if (gpa + len - 1 > e->load_hi)
+        e->load_hi = gpa + len - 1;
+}
+
+/* One PT_LOAD: file bytes, then zeros up to memsz. */
+static bool load_segment(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
+                         uint64_t off, uint64_t paddr, uint64_t filesz, uint64_t memsz,
+                         struct guest_entry *e)
+{
+    if (filesz > memsz || off > size || filesz > size - off) {
+        plat_log(LOG_ERR, "load: ELF segment at %#llx: file range %#llx+%#llx outside the "
+                 "%llu-byte file or larger than memsz", (unsigned long long)paddr,
+                 (unsigned long long)off, (unsigned long long)filesz, (unsigned long long)size);
+        return false;
+    }
+    if (!placeable(paddr, memsz, ram_size, "ELF segment"))
+        return false;
+    memcpy(ram + paddr, img + off, filesz);
+    memset(ram + paddr + filesz, 0, memsz - filesz);
+    note_range(e, paddr, memsz);
+    return true;
+}
+
+static bool load_elf32(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
+                       struct guest_entry *e)
+{
+    struct elf32_ehdr h;
+    unsigned i, loads = 0;
+
+    if (size < sizeof(h))
+        return false;
+    memcpy(&h, img, sizeof(h));
+    if (h.machine != EM_386 || h.phentsize != sizeof(struct elf32_phdr) ||
+        (uint64_t)h.phoff + (uint64_t)h.phnum * sizeof(struct elf32_phdr) > size) {
+        plat_log(LOG_ERR, "load: ELF32: machine %u, phentsize %u, %u headers at %#x: not a "
+                 "loadable i386 image", h.machine, h.phentsize, h.phnum, h.phoff);
+        return false;
+    }
+    for (i = 0; i < h.phnum; i++) {
+        struct elf32_phdr p;
+
+        memcpy(&p, img + h.phoff + i * sizeof(p), sizeof(p));
+        if (p.type != PT_LOAD)
+            continue;
+        if (!load_segment(ram, ram_size, img, size, p.offset, p.paddr, p.filesz, p.memsz, e))
+            return false;
+        loads++;
+    }
+    e->rip = h.entry;
+    e->format = "ELF32";
+    return loads > 0;
+}
+
+static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
+                       struct guest_entry *e)
+{
+    struct elf64_ehdr h;
+    unsigned i, loads = 0;
+
+    if (size < sizeof(h))
+        return false;
+    memcpy(&h, img, sizeof(h));
+    if (h.machine != EM_X86_64 || h.phentsize != sizeof(struct elf64_phdr) || h.phoff > size ||
+        (uint64_t)h.phnum * sizeof(struct elf64_phdr) > size - h.phoff) {
+        plat_log(LOG_ERR, "load: ELF64: machine %u, phentsize %u, %u headers at %#llx: not a "
+                 "loadable x86-64 image", h.machine, h.phentsize, h.phnum,
+                 (unsigned long long)h.phoff);
+        return false;
+    }
+    for (i = 0; i < h.phnum; i++) {
+        struct elf64_phdr p;
+
+        memcpy(&p, img + h.phoff + i * sizeof(p), sizeof(p));
+        if (p.type != PT_LOAD)
+            continue;
+        if (!load_segment(ram, ram_size, img, size, p.offset, p.paddr, p.filesz, p.memsz, e))
+            return false;
+        loads++;
+    }
+    e->rip = h.entry;
+    e->format = "ELF64";
+    return loads > 0;
+}
+
+static bool load_elf(uint8_t *ram, uint64_t ram_size, unsigned mode, const uint8_t *img,
+                     uint64_t size, struct guest_entry *e)
+{
+    unsigned want = mode == 64 ? ELFCLASS64 : ELFCLASS32;
+    bool ok;
+
+    if (size < 16 || img[EI_CLASS] != want) {
+        plat_log(LOG_ERR, "load: ELF class %u for mode=%u: want %s", size < 16 ? 0 : img[EI_CLASS],
+                 mode, mode == 64 ? "ELF64" : "ELF32");
+        return false;
+    }
+    ok = want == ELFCLASS64 ? load_elf64(ram, ram_size, img, size, e)
+                            : load_elf32(ram, ram_size, img, size, e);
+    if (!ok) {
+        plat_log(LOG_ERR, "load: not a valid ELF payload (no loadable segment)");
+        return false;
+    }
+    if (mode == 16 && e->rip >= 0x100000) {
+        plat_log(LOG_ERR, "load: 16-bit entry %#llx is above 1 MiB", (unsigned long long)e->rip);
+        return false;
+    }
+    return true;
+}
+
+/* PML4 -> one PDPT -> four PDs of 2 MiB pages: 0-4 GiB identity, WB. */
+static void page_tables(uint8_t *ram)
+{
+    uint64_t *pml4 = (uint64_t *)(ram + GUEST_PML4);
+    uint64_t *pdpt = (uint64_t *)(ram + GUEST_PDPT);
+    uint64_t *pd = (uint64_t *)(ram + GUEST_PD);
+    unsigned i;
+
+    memset(ram + GUEST_PML4, 0, GUEST_GDT - GUEST_PML4);
+    pml4[0] = GUEST_PDPT | 0x3;                       /* P, RW */
+    for (i = 0; i < 4; i++)
+        pdpt[i] = (GUEST_PD + i * 0x1000ull) | 0x3;   /* P, RW */
+    for (i = 0; i < 4 * 512; i++)
+        pd[i] = ((uint64_t)i << 21) | 0x83;           /* P, RW, PS */
+}
+
+/* Null, 0x08 code (64-bit for mode 64, else 32-bit), 0x10 flat data. */
+static void gdt(uint8_t *ram, unsigned mode)
+{
+    uint64_t *g = (uint64_t *)(ram + GUEST_GDT);
+
+    memset(g, 0, 0x100);
+    g[1] = mode == 64 ? 0x00af9b000000ffffull : 0x00cf9b000000ffffull;
+    g[2] = 0x00cf93000000ffffull;
+}
+
+bool guest_load(uint8_t *ram, uint64_t ram_size, unsigned mode, const void *payload,
+                uint64_t size, struct guest_entry *e)
+{
+    const uint8_t *img = payload;
+
+    memset(e, 0, sizeof(*e));
+    e->mode = mode;
+    e->ram_size = ram_size;
+    if (size >= 4 && img[0] == 0x7f && img[1] == 'E' && img[2] == 'L' && img[3] == 'F') {
+        if (!load_elf(ram, ram_size, mode, img, size, e))
+            return false;
+    } else {
+        uint64_t at = mode == 16 ? GUEST_FLAT16_LOAD : GUEST_FLAT_LOAD;
+
+        if (!placeable(at, size, ram_size, "flat payload"))
+            return false;
+        memcpy(ram + at, img, size);
+        note_range(e, at, size);
+        e->rip = at;
+        e->format = "flat";
+    }
+    if (mode == 16) {
+        e->sel16 = (uint16_t)((e->rip & 0xf0000) >> 4);
+        e->rip &= 0xffff;
+        e->rsp = GUEST_STACK16;
+    } else {
+        e->rsp = GUEST_STACK;
+    }
+    if (mode == 64)
+        page_tables(ram);
+    gdt(ram, mode);
+    return true;
+}

@@ -1,0 +1,258 @@
+#include "hv/lib/pool.h"
+
+#include "hv/lib/platform.h"
+
+#define PAGE PLAT_PAGE_SIZE
+
+/* ---------------------------------------------------------------- pages */
+static uint8_t *pool_base;
+static uint64_t pool_npages;
+static uint64_t *bitmap;      /* bit set: page in use */
+static uint64_t hint;         /* where the next search starts */
+static struct pool_stats stats;
+
+static bool page_used(uint64_t i) { return bitmap[i / 64] >> (i % 64) & 1; }
+
+static void mark(uint64_t first, uint64_t n, bool used)
+{
+    uint64_t i;
+
+    for (i = first; i < first + n; i++) {
+        if (used)
+            bitmap[i / 64] |= 1ull << (i % 64);
+        else
+            bitmap[i / 64] &= ~(1ull << (i % 64));
+    }
+}
+
+bool pool_init(void *base, uint64_t npages)
+{
+    uint64_t words, bitmap_pages;
+
+    if (!base || ((uintptr_t)base & (PAGE - 1)))
+        return false;
+    words = (npages + 63) / 64;
+    bitmap_pages = (words * 8 + PAGE - 1) / PAGE;
+    if (npages <= bitmap_pages)
+        return false;
+    pool_base = base;
+    pool_npages = npages;
+    bitmap = base;
+    memset(bitmap, 0, bitmap_pages * PAGE);
+    /* The bitmap lives in the pool's first pages: mark them used. */
+    mark(0, bitmap_pages, true);
+    hint = bitmap_pages;
+    memset(&stats, 0, sizeof(stats));
+    stats.total_pages = npages;
+    stats.used_pages = stats.peak_pages = bitmap_pages;
+    return true;
+}
+
+bool pool_ready(void) { return pool_base != NULL; }
+
+bool pool_contains(const void *p)
+{
+    const uint8_t *b = p;
+
+    return pool_base && b >= pool_base && b < pool_base + pool_npages * PAGE;
+}
+
+/* First free run of n pages at or after `from`, or pool_npages. */
+static uint64_t find_run(uint64_t from, uint64_t n)
+{
+    uint64_t i = from, run = 0;
+
+    while (i < pool_npages) {
+        /* Skip a fully used word in one step: pools are mostly full runs. */
+        if (i % 64 == 0 && bitmap[i / 64] == ~0ull) {
+            i += 64;
+            run = 0;
+            continue;
+        }
+        if (page_used(i)) {
+            run = 0;
+        } else if (++run == n) {
+            return i + 1 - n;
+        }
+        i++;
+    }
+    return pool_npages;
+}
+
+void *pool_alloc_pages(size_t npages)
+{
+    uint64_t first;
+    void *p;
+
+    if (!pool_base || npages == 0 || npages > pool_npages) {
+        stats.failed++;
+        return NULL;
+    }
+    first = find_run(hint, npages);
+    if (first == pool_npages)
+        first = find_run(0, npages);
+    if (first == pool_npages) {
+        stats.failed++;
+        return NULL;
+    }
+    mark(first, npages, true);
+    hint = first + npages;
+    stats.used_pages += npages;
+    stats.page_allocs++;
+    if (stats.used_pages > stats.peak_pages)
+        stats.peak_pages = stats.used_pages;
+    p = pool_base + first * PAGE;
+    memset(p, 0, npages * PAGE);
+    return p;
+}
+
+void pool_free_pages(void *p, size_t npages)
+{
+    uint64_t first, i;
+
+    if (!p)
+        return;
+    if (!pool_contains(p) || ((uint8_t *)p - pool_base) % PAGE ||
+        npages == 0 || ((uint8_t *)p - pool_base) / PAGE + npages > pool_npages) {
+        stats.bad_frees++;
+        plat_log(LOG_ERR, "pool: free of %zu pages at %p: not pool pages", npages, p);
+        return;
+    }
+    first = (uint64_t)((uint8_t *)p - pool_base) / PAGE;
+    for (i = first; i < first + npages; i++) {
+        if (!page_used(i)) {
+            stats.bad_frees++;
+            plat_log(LOG_ERR, "pool: free of %zu pages at %p: page %llu not in use",
+                     npages, p, (unsigned long long)(i - first));
+            return;
+        }
+    }
+    mark(first, npages, false);
+    stats.used_pages -= npages;
+    if (first < hint)
+        hint = first;
+}
+
+/* ---------------------------------------------------------------- bytes */
+/*
+ * Every block starts with this header so pool_free knows what it is.
+ * 16 bytes keeps the caller's pointer 16-byte aligned.
+ */
+struct block_hdr {
+    uint32_t magic;
+    uint32_t cls;        /* size class index, or CLASS_PAGES */
+    uint64_t size;       /* bytes requested (pages: page count in npages) */
+};
+_Static_assert(sizeof(struct block_hdr) == 16, "header keeps 16-byte alignment");
+
+#define BLOCK_MAGIC 0x6876616cu  /* "hval" */
+#define FREE_MAGIC 0x68766672u   /* "hvfr": catches double frees */
+#define MIN_SHIFT 5              /* 32-byte blocks */
+#define MAX_SHIFT 11             /* 2 KiB blocks; larger takes pages */
+#define NCLASSES (MAX_SHIFT - MIN_SHIFT + 1)
+#define CLASS_PAGES 0xffffu
+
+struct free_block {
+    struct block_hdr hdr;
+    struct free_block *next;
+};
+
+static struct free_block *free_lists[NCLASSES];
+
+static unsigned class_for(size_t total)
+{
+    unsigned c = 0;
+
+    while ((1ul << (MIN_SHIFT + c)) < total)
+        c++;
+    return c;
+}
+
+/* Carves a fresh page into blocks of class c. */
+static bool refill(unsigned c)
+{
+    size_t bsize = 1ul << (MIN_SHIFT + c), off;
+    uint8_t *page = pool_alloc_pages(1);
+
+    if (!page)
+        return false;
+    stats.slab_pages++;
+    for (off = 0; off + bsize <= PAGE; off += bsize) {
+        struct free_block *fb = (struct free_block *)(page + off);
+        fb->hdr.magic = FREE_MAGIC;
+        fb->next = free_lists[c];
+        free_lists[c] = fb;
+    }
+    return true;
+}
+
+void *pool_alloc(size_t bytes)
+{
+    size_t total = bytes + sizeof(struct block_hdr);
+    struct block_hdr *h;
+
+    if (bytes == 0)
+        total = sizeof(struct block_hdr) + 1;
+    if (total < bytes) { /* overflow */
+        stats.failed++;
+        return NULL;
+    }
+    if (total <= (1ul << MAX_SHIFT)) {
+        unsigned c = class_for(total);
+        struct free_block *fb;
+
+        if (!free_lists[c] && !refill(c)) {
+            stats.failed++;
+            return NULL;
+        }
+        fb = free_lists[c];
+        free_lists[c] = fb->next;
+        h = &fb->hdr;
+        memset(h, 0, 1ul << (MIN_SHIFT + c));
+        h->cls = c;
+    } else {
+        size_t npages = (total + PAGE - 1) / PAGE;
+
+        if (npages == 0 || !(h = pool_alloc_pages(npages)))
+            return NULL; /* counted by pool_alloc_pages */
+        h->cls = CLASS_PAGES;
+    }
+    h->magic = BLOCK_MAGIC;
+    h->size = bytes;
+    stats.live_allocs++;
+    stats.live_bytes += bytes;
+    return h + 1;
+}
+
+void pool_free(void *p)
+{
+    struct block_hdr *h;
+
+    if (!p)
+        return;
+    h = (struct block_hdr *)p - 1;
+    if (!pool_contains(h) || ((uintptr_t)p & 15) || h->magic != BLOCK_MAGIC) {
+        stats.bad_frees++;
+        plat_log(LOG_ERR, "pool: free of %p: not a live block (magic %#x)", p,
+                 pool_contains(h) ? h->magic : 0);
+        return;
+    }
+    stats.live_allocs--;
+    stats.live_bytes -= h->size;
+    if (h->cls == CLASS_PAGES) {
+        size_t npages = (h->size + sizeof(*h) + PAGE - 1) / PAGE;
+        h->magic = FREE_MAGIC;
+        pool_free_pages(h, npages);
+    } else if (h->cls < NCLASSES) {
+        struct free_block *fb = (struct free_block *)h;
+        unsigned c = h->cls;
+        fb->hdr.magic = FREE_MAGIC;
+        fb->next = free_lists[c];
+        free_lists[c] = fb;
+    }
+}
+
+void pool_get_stats(struct pool_stats *st)
+{
+    *st = stats;
+}

@@ -1,0 +1,42 @@
+/*
+ * The hypervisor's page pool: a fixed budget of pages that boot/ takes from
+ * UEFI once (before ExitBootServices), managed here for the rest of the run.
+ *
+ * Pages: a bitmap, first fit from a moving hint; runs of any length.
+ * Bytes: power-of-two size classes (32 B .. 2 KiB, 16-byte header included)
+ * carved from pages on demand, with a free list per class; anything larger
+ * takes whole pages.  Everything handed out is zeroed.  Counters make leaks
+ * and exhaustion visible in the run summary.
+ */
+#ifndef HV_POOL_H
+#define HV_POOL_H
+
+#include "hv/lib/base.h"
+
+struct pool_stats {
+    uint64_t total_pages;   /* pages the pool manages (bitmap included) */
+    uint64_t used_pages;    /* pages handed out now (slabs included) */
+    uint64_t peak_pages;
+    uint64_t slab_pages;    /* of used_pages: carved into small blocks, kept */
+    uint64_t live_allocs;   /* byte blocks outstanding */
+    uint64_t live_bytes;    /* bytes requested by those blocks */
+    uint64_t page_allocs;   /* pool_alloc_pages calls that succeeded */
+    uint64_t failed;        /* requests refused (exhausted or bad) */
+    uint64_t bad_frees;     /* frees of memory the pool never gave out */
+};
+
+/* Takes over [base, base + npages * 4096); base must be page aligned.
+ * Returns false when the budget is too small to hold its own bitmap. */
+bool pool_init(void *base, uint64_t npages);
+bool pool_ready(void);
+
+void *pool_alloc_pages(size_t npages);
+void pool_free_pages(void *p, size_t npages);
+void *pool_alloc(size_t bytes);
+void pool_free(void *p);
+
+void pool_get_stats(struct pool_stats *st);
+/* True when p lies inside the pool. */
+bool pool_contains(const void *p);
+
+#endif

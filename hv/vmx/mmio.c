@@ -1,0 +1,223 @@
+/*
+ * EPT violations on MMIO: the VMX side of the emulator contract in
+ * hv/x86/emulate.h.  The guest's registers go from the VMCS and the saved
+ * GPRs into an emu_ctx, hv/guest/bus.c decodes and performs the access
+ * through the memory API's dispatch, and what the emulator changed goes
+ * back into the VMCS; a fault it reports is injected into the guest.
+ */
+#include "hv/lib/fmt.h"
+#include "hv/lib/platform.h"
+#include "hv/guest/machine.h"
+#include "hv/vmx/vcpu.h"
+#include "hv/guest/bus.h"
+
+#define CR0_PE 1ull
+
+/* Through the coalescing layer: writes to a coalesced window queue up,
+ * anything else delivers the queue first (devices/coalesced.h). */
+static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
+{
+    struct guest_machine *m = ((struct vcpu *)opaque)->machine;
+    MemTxResult r;
+
+    /* Nothing queued and not a coalesced window: the direct path. */
+    if (!m->cm_on || (!m->cm.count && !coalesced_mmio_covers(&m->cm, gpa, size)))
+        return mmio_as_access_cached(&m->mmio_cache, &m->as_mem, gpa, size, is_write, val);
+    if (is_write) {
+        r = coalesced_mmio_write(&m->cm, gpa, *val, size);
+    } else {
+        *val = 0;
+        r = coalesced_mmio_read(&m->cm, gpa, val, size);
+    }
+    /* As mmio_as_access: device refusals behave like the bus. */
+    return r == MEMTX_DECODE_ERROR;
+}
+
+static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
+{
+    struct vcpu *v = opaque;
+
+    return mmio_as_ram_ptr(&v->machine->as_mem, gpa);
+}
+
+/* hv never touches FPU/SSE state (-mgeneral-regs-only) and VM exits do
+ * not switch it, so during an exit the CPU's XMM registers hold the
+ * guest's values: SSE moves to MMIO read and write them in place. */
+static void op_get_xmm(void *opaque, unsigned reg, uint8_t val[16])
+{
+    (void)opaque;
+    x86_live_xmm_get(reg, val);
+}
+
+static void op_set_xmm(void *opaque, unsigned reg, const uint8_t val[16])
+{
+    (void)opaque;
+    x86_live_xmm_set(reg, val);
+}
+
+static void load_seg(struct emu_seg *sg, unsigned s);
+
+/* What an exit did not read up front, read when the emulator asks (most
+ * MMIO exits in 64-bit code need neither CR3 nor a data segment). */
+static void op_load(void *opaque, struct emu_regs *regs, unsigned want)
+{
+    (void)opaque;
+    if (want & EMU_V_CR3)
+        regs->cr3 = vmread(VMCS_GUEST_CR3);
+    for (unsigned s = 0; s < X86_NR_SEGS; s++)
+        if (want & EMU_V_SEG(s))
+            load_seg(&regs->seg[s], s);
+}
+
+static const struct emu_ops vmx_emu_ops = {
+    .load = op_load,
+    .get_xmm = op_get_xmm,
+    .set_xmm = op_set_xmm,
+    .ram_ptr = op_ram_ptr,
+    .access = op_access,
+};
+
+static const uint64_t seg_fields[X86_NR_SEGS][4] = {
+    [X86_ES] = {VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR},
+    [X86_CS] = {VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_BASE, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR},
+    [X86_SS] = {VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_BASE, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR},
+    [X86_DS] = {VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_BASE, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR},
+    [X86_FS] = {VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_BASE, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR},
+    [X86_GS] = {VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR},
+};
+
+static void load_seg(struct emu_seg *sg, unsigned s)
+{
+    sg->sel = (uint16_t)vmread(seg_fields[s][0]);
+    sg->base = vmread(seg_fields[s][1]);
+    sg->limit = (uint32_t)vmread(seg_fields[s][2]);
+    sg->attr = (uint32_t)vmread(seg_fields[s][3]);
+}
+
+/* The registers every exit needs: GPRs, RIP, RFLAGS, CR0/CR4/EFER, CS and
+ * the CPL (SS.DPL); the rest comes through op_load on demand. */
+static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
+{
+    const struct guest_regs *g = &v->regs;
+    struct emu_regs *r = &ctx->regs;
+
+    /* Not zeroed: the emulator keeps its decode and page-walk caches in
+     * ctx between exits; map_gen tells it when the guest-physical map
+     * changed (any commit re-renders), which drops the walk cache. */
+    ctx->ops = &vmx_emu_ops;
+    ctx->opaque = v;
+    ctx->map_gen = memory_render_count() + 1;
+    r->gpr[X86_RAX] = g->rax;
+    r->gpr[X86_RCX] = g->rcx;
+    r->gpr[X86_RDX] = g->rdx;
+    r->gpr[X86_RBX] = g->rbx;
+    r->gpr[X86_RSP] = vmread(VMCS_GUEST_RSP);
+    r->gpr[X86_RBP] = g->rbp;
+    r->gpr[X86_RSI] = g->rsi;
+    r->gpr[X86_RDI] = g->rdi;
+    r->gpr[8] = g->r8;
+    r->gpr[9] = g->r9;
+    r->gpr[10] = g->r10;
+    r->gpr[11] = g->r11;
+    r->gpr[12] = g->r12;
+    r->gpr[13] = g->r13;
+    r->gpr[14] = g->r14;
+    r->gpr[15] = g->r15;
+    r->rip = vmread(VMCS_GUEST_RIP);
+    r->rflags = vmread(VMCS_GUEST_RFLAGS);
+    /* The guest's view of CR0/CR4: VMX-forced bits show as the shadow. */
+    r->cr0 = vmread(VMCS_GUEST_CR0);
+    r->cr4 = vmread(VMCS_GUEST_CR4);
+    r->efer = vmread(VMCS_GUEST_EFER);
+    load_seg(&r->seg[X86_CS], X86_CS);
+    r->cpl = (r->cr0 & CR0_PE) ? (uint8_t)((vmread(VMCS_GUEST_SS_AR) >> 5) & 3) : 0;
+    ctx->valid = EMU_V_SEG(X86_CS);
+}
+
+void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
+{
+    fill_common(v, ctx);
+    op_load(v, &ctx->regs, EMU_V_ALL & ~ctx->valid);
+    ctx->valid = EMU_V_ALL;
+}
+
+static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
+{
+    struct guest_regs *g = &v->regs;
+    const uint64_t *gpr = ctx->regs.gpr;
+    uint64_t *dst[16] = {&g->rax, &g->rcx, &g->rdx, &g->rbx, NULL,    &g->rbp, &g->rsi, &g->rdi,
+                         &g->r8,  &g->r9,  &g->r10, &g->r11, &g->r12, &g->r13, &g->r14, &g->r15};
+    unsigned i;
+
+    for (i = 0; i < 16; i++) {
+        if (!(ctx->dirty & EMU_D_GPR(i)))
+            continue;
+        if (i == X86_RSP)
+            vmwrite(VMCS_GUEST_RSP, gpr[i]);
+        else
+            *dst[i] = gpr[i];
+    }
+    if (ctx->dirty & EMU_D_RIP)
+        vmwrite(VMCS_GUEST_RIP, ctx->regs.rip);
+    if (ctx->dirty & EMU_D_RFLAGS)
+        vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
+}
+
+/* Hardware exception into the guest at the next entry (SDM 24.8.3). */
+void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f)
+{
+    /* Real mode (unrestricted guest, CR0.PE=0) takes no error codes. */
+    bool ec = f->has_error_code && (vmread(VMCS_GUEST_CR0) & CR0_PE);
+    uint32_t info = (1u << 31) | (3u << 8) | f->vector | (ec ? 1u << 11 : 0);
+
+    if (f->vector == 14)
+        v->regs.cr2 = f->cr2;
+    if (ec)
+        vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, f->error_code);
+    vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+/* One line with what the guest will see, where, and the raw bytes. */
+static void log_fault(const struct emu_ctx *ctx, enum emu_result r, uint64_t gpa)
+{
+    char hex[3 * X86_MAX_INSN_LEN + 1];
+    unsigned i, n = 0;
+
+    for (i = 0; i < ctx->nbytes && i < X86_MAX_INSN_LEN; i++)
+        n += (unsigned)hv_snprintf(hex + n, sizeof(hex) - n, "%s%02x", i ? " " : "",
+                                   ctx->bytes[i]);
+    hex[n] = '\0';
+    plat_log(LOG_WARN, "mmio: %s at rip %#llx (gpa %#llx), bytes: %s: vector %u injected%s",
+             emu_result_name(r), (unsigned long long)ctx->regs.rip, (unsigned long long)gpa,
+             n ? hex : "(none fetched)", ctx->fault.vector,
+             ctx->fault.vector == 14 ? " with CR2" : "");
+}
+
+static struct emu_ctx mmio_ctx; /* large; one vCPU, one exit at a time */
+
+/* A new guest starts with empty emulator caches and zeroed XMM registers:
+ * nothing of the previous guest's state reaches it. */
+void vmx_emu_reset(void)
+{
+    static const uint8_t zero[16];
+
+    memset(&mmio_ctx, 0, sizeof(mmio_ctx));
+    for (unsigned i = 0; i < 16; i++)
+        x86_live_xmm_set(i, zero);
+}
+
+bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
+{
+    struct emu_ctx *ctx = &mmio_ctx;
+    enum emu_result r;
+
+    fill_common(v, ctx);
+    r = mmio_ept_violation(ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
+    write_back(v, ctx);
+    v->mmio_exits++;
+    if (r == EMU_OK)
+        return true;
+    log_fault(ctx, r, gpa);
+    vmx_inject_fault(v, &ctx->fault);
+    return true;
+}

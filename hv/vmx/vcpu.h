@@ -1,0 +1,90 @@
+/*
+ * One virtual CPU under VT-x: its saved registers, its VMCS, and the
+ * machine it runs in.  hv/vmx_*.c drive it; the layout of guest_regs is
+ * shared with hv/vmx/entry.asm.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include "hv/vmx/ept.h"
+#include "hv/guest/load.h"
+#include "hv/guest/machine.h"
+#include "hv/vmx/vmcs.h"
+#include "hv/vmx/caps.h"
+
+/* Offsets are fixed: hv/vmx/entry.asm uses them. */
+struct guest_regs {
+    uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t cr2;
+};
+_Static_assert(__builtin_offsetof(struct guest_regs, r15) == 112, "asm offsets");
+_Static_assert(__builtin_offsetof(struct guest_regs, cr2) == 120, "asm offsets");
+
+/* How a run ended. */
+enum vcpu_stop {
+    VCPU_RUNNING = 0,
+    VCPU_GUEST_EXIT,    /* the guest asked to end (VMCALL), with a status */
+    VCPU_ERROR,         /* hv stopped it: triple fault, bad exit, ... */
+};
+
+struct vcpu {
+    struct guest_regs regs;
+    void *vmcs;
+    bool launched;
+    const struct vmx_caps *caps;
+    struct guest_machine *machine;
+    struct hv_ept ept;
+    struct guest_entry entry;
+    const char *name;
+    uint32_t entry_ctls;        /* as written; IA32E follows EFER.LMA */
+    void *msr_bitmap, *io_bitmaps; /* 1 and 2 pages */
+
+    enum vcpu_stop stop;
+    uint64_t guest_status;      /* VCPU_GUEST_EXIT: what the guest reported */
+    const char *error;          /* VCPU_ERROR: why */
+
+    uint64_t exits_total;
+    uint64_t mmio_exits;        /* EPT violations emulated as MMIO */
+    uint64_t exits[EXIT_REASON_MAX + 1]; /* last slot: out-of-range reasons */
+    uint64_t hypercalls, injected, wp_faults, pml_drains, string_io;
+    uint64_t tsc_first_exit;
+};
+
+/* hv/vmx/vmcs.c: fills the current VMCS for v->entry (16-bit real mode,
+ * 32-bit protected or 64-bit long mode, docs/guest-abi.md).  Returns false
+ * (with a log line) when a control hv needs is not allowed. */
+bool vmcs_setup_guest(struct vcpu *v);
+
+/* hv/vmx/exits.c: handles the exit the VMCS describes. */
+void vmx_handle_exit(struct vcpu *v);
+/* The exit-count summary line(s). */
+void vmx_exit_summary(const struct vcpu *v);
+const char *vmx_exit_name(unsigned reason);
+
+/* hv/vmx/mmio.c: an EPT violation on MMIO through the emulator; false
+ * when it is not MMIO (the caller stops the run). */
+bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
+
+/* hv/vmx/mmio.c: the emulator's view of the guest from the VMCS, and a
+ * fault it reports made the next VM entry's event (with CR2, error code). */
+struct emu_ctx;
+struct emu_fault;
+void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx);
+/* Before each guest: fresh emulator caches, XMM registers zeroed. */
+void vmx_emu_reset(void);
+void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
+
+/* hv/vmx/io.c: an I/O-instruction exit; false when not finished (a REP
+ * to resume, or a fault injected): RIP must stay. */
+bool vmx_io_exit(struct vcpu *v);
+/* hv/vmx/msr.c: RDMSR/WRMSR through the allow-list, #GP otherwise. */
+void vmx_msr_exit(struct vcpu *v, bool write);
+/* hv/vmx/hypercall.c: VMCALL (docs/guest-abi.md). */
+void vmx_hypercall(struct vcpu *v);
+
+/* hv/vmx/report.c: a report of the guest state that matters, for failed
+ * entries and fatal exits. */
+void vmx_report_guest(struct vcpu *v, const char *why);
+
+#endif
