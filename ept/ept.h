@@ -29,10 +29,6 @@ typedef struct EptCaps {
     unsigned gpa_width; /* guest-physical bits mapped: 32..48 (0 = 48) */
 } EptCaps;
 
-/* MSR numbers the VMX code reads to fill EptCaps. */
-#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
-
 /* Decodes IA32_VMX_EPT_VPID_CAP and IA32_VMX_PROCBASED_CTLS2 (allowed-1
  * settings in the high half); phys_bits is CPUID.80000008H:EAX[7:0].
  * Returns false when the CPU cannot run this EPT at all (no 4-level walk

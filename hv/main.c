@@ -40,13 +40,13 @@ static void show_guest_machine(const struct boot_info *bi)
 
     plat_log(LOG_INFO, "machine: the guest machine (docs/guest-abi.md) with mem=%lluM",
              (unsigned long long)(mem >> 20));
-    if (gm_build(&m, (void *)(uintptr_t)bi->guest_ram_base, mem) != MR_OK)
+    if (machine_build(&m, (void *)(uintptr_t)bi->guest_ram_base, mem) != MR_OK)
         return;
     memory_mtree_print(&m.as_mem, log_print_line, "mtree");
     memory_mtree_print(&m.as_io, log_print_line, "mtree");
     memory_flatview_print(&m.as_mem, log_print_line, "flatview");
     memory_flatview_print(&m.as_io, log_print_line, "flatview");
-    gm_destroy(&m);
+    machine_destroy(&m);
 }
 
 static void pool_summary(void)

@@ -1,12 +1,17 @@
 /*
- * EPT violation -> emulator -> address_space_read/write.  See mmio.h.
+ * The guest machine's bus (bus.h): coalescing, the range cache, and the
+ * address spaces, in that order.
  */
 #include "hv/guest/bus.h"
-#include "hv/lib/platform.h"
-#include "hv/x86/emu_internal.h"
 
-int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
-                   bool is_write, uint64_t *val)
+#include "hv/lib/platform.h"
+
+static inline uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+int bus_as_access(AddressSpace *as, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
 {
     MemTxResult r;
 
@@ -20,22 +25,22 @@ int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
     return r == MEMTX_DECODE_ERROR;
 }
 
-/* Everything the inline hot test (mmio.h) does not take: a lookup
+/* Everything the inline hot test (bus.h) does not take: a lookup
  * (refilling the cache), RAM and ROM ranges (dirty logging), other sizes,
  * an access that leaves the range, and devices the direct dispatch
  * declines. */
-int mmio_as_access_cached_slow(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
-                               unsigned size, bool is_write, uint64_t *val)
+int bus_as_access_cached_slow(struct bus_cache *c, AddressSpace *as, uint64_t gpa,
+                              unsigned size, bool is_write, uint64_t *val)
 {
     const FlatRange *fr = c->fr;
-    uint64_t off, mask, v;
+    uint64_t off, v;
     MemTxResult r;
 
     if (!fr || c->as != as || c->view_gen != as->view_gen ||
         gpa < fr->start || gpa > fr->last) {
         fr = flatview_lookup(as->current, gpa);
         if (!fr)
-            return mmio_as_access(as, gpa, size, is_write, val);
+            return bus_as_access(as, gpa, size, is_write, val);
         c->as = as;
         c->view_gen = as->view_gen;
         c->fr = fr;
@@ -44,22 +49,21 @@ int mmio_as_access_cached_slow(struct mmio_as_cache *c, AddressSpace *as, uint64
      * splitting); so is an access that leaves the range */
     if ((fr->flags & (is_write ? FR_DIRECT_WRITE : FR_DIRECT_READ)) ||
         (size != 1 && size != 2 && size != 4 && size != 8) || fr->last - gpa < size - 1)
-        return mmio_as_access(as, gpa, size, is_write, val);
+        return bus_as_access(as, gpa, size, is_write, val);
     off = fr->offset_in_region + (gpa - fr->start);
     if (memory_region_dispatch_direct(fr->mr, off, val, size, is_write))
         return 0;
-    mask = emu_size_mask(size);
     if (is_write) {
-        r = memory_region_dispatch_write(fr->mr, off, *val & mask, size);
+        r = memory_region_dispatch_write(fr->mr, off, *val & size_mask(size), size);
     } else {
         r = memory_region_dispatch_read(fr->mr, off, &v, size);
-        *val = v & mask;
+        *val = v & size_mask(size);
     }
     /* Device refusals (MEMTX_ERROR) behave like the bus: no exception. */
     return r == MEMTX_DECODE_ERROR;
 }
 
-uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa)
+uint8_t *bus_as_ram_ptr(AddressSpace *as, uint64_t gpa)
 {
     const FlatRange *fr = flatview_lookup(address_space_flatview(as), gpa);
 
@@ -72,28 +76,40 @@ uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa)
     return flatrange_ram_ptr(fr, gpa);
 }
 
-/* A fetch from MMIO: refused with #UD and a log line (kept out of the
- * exit path's frame). */
-static __attribute__((noinline, cold)) enum emu_result fetch_from_mmio(struct emu_ctx *ctx,
-                                                                       uint64_t gpa)
+/* Through the coalescing layer: writes to a coalesced window queue up,
+ * anything else delivers the queue first. */
+int bus_mem_access_slow(struct guest_bus *b, uint64_t gpa, unsigned size, bool is_write,
+                        uint64_t *val)
 {
-    plat_log(LOG_WARN, "x86: #UD: execution from MMIO gpa=%#llx rip=%#llx",
-             (unsigned long long)gpa, (unsigned long long)ctx->regs.rip);
-    ctx->dirty = 0;
-    return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    MemTxResult r;
+
+    if (is_write) {
+        r = coalesced_mmio_write(b->cm, gpa, *val, size);
+    } else {
+        *val = 0;
+        r = coalesced_mmio_read(b->cm, gpa, val, size);
+    }
+    return r == MEMTX_DECODE_ERROR;
 }
 
-enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
-                                   uint64_t gpa, uint64_t gla)
+int bus_port_access(struct guest_bus *b, uint16_t port, unsigned size, bool is_write,
+                    uint64_t *val)
 {
-    struct emu_hint hint = {
-        .gla = gla,
-        .gpa = gpa,
-        .gla_valid = (qual & EPT_QUAL_GLA_VALID) && (qual & EPT_QUAL_GLA_TRANSLATED),
-        .is_write = qual & EPT_QUAL_WRITE,
-    };
+    MemTxResult r;
 
-    if (qual & EPT_QUAL_FETCH)
-        return fetch_from_mmio(ctx, gpa);
-    return emu_run(ctx, &hint);
+    if (b->cm && b->cm->count)
+        coalesced_mmio_flush(b->cm); /* device order: queued MMIO first */
+    if (is_write)
+        return address_space_write(b->io, port, val, size) == MEMTX_DECODE_ERROR;
+    *val = 0;
+    r = address_space_read(b->io, port, val, size);
+    if (r != MEMTX_OK)
+        *val = size_mask(size);
+    return r == MEMTX_DECODE_ERROR;
+}
+
+void bus_flush(struct guest_bus *b)
+{
+    if (b->cm)
+        coalesced_mmio_flush(b->cm);
 }

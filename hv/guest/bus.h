@@ -1,52 +1,55 @@
 /*
- * Glue from an EPT violation to the emulator and from the emulator's
- * memory callbacks to the memory API (memory/memory.h).
+ * The guest machine's bus: where an emulated access goes after the
+ * emulator and before a device.  One access of 1, 2, 4 or 8 bytes at a
+ * guest-physical address passes, in order:
  *
- * The VMX code keeps one AddressSpace per guest ("memory") and implements
- * struct emu_ops with these helpers:
- *   ops.access  = a wrapper calling mmio_as_access(vcpu->as, ...)
- *   ops.ram_ptr = a wrapper calling mmio_as_ram_ptr(vcpu->as, ...)
- * and on exit reason 48 calls mmio_ept_violation() with the exit
- * qualification, GUEST_PHYSICAL_ADDRESS and GUEST_LINEAR_ADDRESS.
+ *   coalescing  a write to a coalesced window is queued; anything else
+ *               delivers the queue first (devices/coalesced.h);
+ *   range cache the last flat range an access used, so a driver hammering
+ *               one register skips the lookup (never stale: see below);
+ *   address space  address_space_read/write (memory/memory.h): RAM copied,
+ *               MMIO dispatched to the region's ops.
+ *
+ * Port I/O has no cache or coalescing: it goes straight to the "io" space.
+ * The VT-x layer plugs bus_mem_access/bus_ram_ptr/bus_port_access into the
+ * emulator's ops (hv/x86/emulate.h); it makes no decision of its own.
+ *
+ * The bus_as_* functions are the layers below, usable on any AddressSpace
+ * (the host tests and benchmarks drive them directly).
  */
-#ifndef HV_X86_MMIO_H
-#define HV_X86_MMIO_H
+#ifndef HV_GUEST_BUS_H
+#define HV_GUEST_BUS_H
 
-#include "hv/x86/emulate.h"
+#include "devices/coalesced.h"
 #include "memory/memory.h"
 
-/* EPT-violation exit qualification bits (SDM 28.2.1, Table 28-7). */
-#define EPT_QUAL_READ (1ull << 0)
-#define EPT_QUAL_WRITE (1ull << 1)
-#define EPT_QUAL_FETCH (1ull << 2)
-#define EPT_QUAL_GLA_VALID (1ull << 7)
-#define EPT_QUAL_GLA_TRANSLATED (1ull << 8) /* the access itself, not a walk */
+/* ---------------------------------------------------------- one address space */
 
-/* One access of 1, 2, 4 or 8 bytes through the address space's dispatch
- * (RAM copied, MMIO dispatched as one access when inside one region).
- * Returns 0, or 1 when nothing was mapped there (reads then give 0xff..). */
-int mmio_as_access(AddressSpace *as, uint64_t gpa, unsigned size,
-                   bool is_write, uint64_t *val);
+/* One access through address_space_read/write (RAM copied, MMIO dispatched
+ * as one access when inside one region).  Returns 0, or 1 when nothing was
+ * mapped there (reads then give all-ones).  Device refusals (MEMTX_ERROR)
+ * behave like the bus: no exception, 0. */
+int bus_as_access(AddressSpace *as, uint64_t gpa, unsigned size, bool is_write, uint64_t *val);
 
-/* mmio_as_access with a one-range lookup cache the caller keeps (one per
- * vCPU, zero-initialised): the last flat range an MMIO access went to.  It
- * is used only while the address space has the same flat view and no
- * address space was re-rendered since (memory_render_count()), so it is
- * never stale; then an access inside that range goes straight to the
- * region's dispatch (memory_region_dispatch_read/write) -- exactly what
- * address_space_read/write do for one access of 1, 2, 4 or 8 bytes inside
- * one non-direct range.  Anything else takes mmio_as_access. */
-struct mmio_as_cache {
+/* The one-range cache: the last flat range an MMIO access went to.  It is
+ * used only while the address space still has the view it was looked up in
+ * (as->view_gen, unique across address spaces and renders), so it is never
+ * stale; an access inside that range goes straight to the region's
+ * dispatch -- exactly what address_space_read/write do for one access of
+ * 1, 2, 4 or 8 bytes inside one non-direct range.  Zero-initialise it. */
+struct bus_cache {
     const AddressSpace *as;
     uint64_t view_gen; /* as->view_gen when fr was looked up */
     const FlatRange *fr;
 };
-int mmio_as_access_cached_slow(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
-                               unsigned size, bool is_write, uint64_t *val);
-/* Inline, so the backend's ops->access wrapper and this hot test are one
- * frame; everything else is mmio_as_access_cached_slow (mmio.c). */
-static inline int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *as, uint64_t gpa,
-                                        unsigned size, bool is_write, uint64_t *val)
+
+int bus_as_access_cached_slow(struct bus_cache *c, AddressSpace *as, uint64_t gpa,
+                              unsigned size, bool is_write, uint64_t *val);
+
+/* Inline, so the emulator's ops->access wrapper and this hot test are one
+ * frame; everything else is bus_as_access_cached_slow (bus.c). */
+static inline int bus_as_access_cached(struct bus_cache *c, AddressSpace *as, uint64_t gpa,
+                                       unsigned size, bool is_write, uint64_t *val)
 {
     const FlatRange *fr = c->fr;
 
@@ -62,17 +65,46 @@ static inline int mmio_as_access_cached(struct mmio_as_cache *c, AddressSpace *a
         memory_region_dispatch_direct(fr->mr, fr->offset_in_region + (gpa - fr->start), val,
                                       size, is_write))
         return 0;
-    return mmio_as_access_cached_slow(c, as, gpa, size, is_write, val);
+    return bus_as_access_cached_slow(c, as, gpa, size, is_write, val);
 }
 
 /* Host pointer to RAM/ROM at gpa (valid to the end of the 4 KiB page and
  * of the flat range), or NULL for MMIO and unassigned space. */
-uint8_t *mmio_as_ram_ptr(AddressSpace *as, uint64_t gpa);
+uint8_t *bus_as_ram_ptr(AddressSpace *as, uint64_t gpa);
 
-/* Handles one EPT violation: classifies it, and for a data access runs the
- * emulator.  ctx->regs must be filled as emulate.h describes.  A fetch
- * from MMIO is refused with #UD and a log line. */
-enum emu_result mmio_ept_violation(struct emu_ctx *ctx, uint64_t qual,
-                                   uint64_t gpa, uint64_t gla);
+/* ---------------------------------------------------------- the machine's bus */
+
+struct guest_bus {
+    AddressSpace *mem, *io;
+    CoalescedMmio *cm; /* NULL: no coalescing */
+    struct bus_cache cache;
+};
+
+int bus_mem_access_slow(struct guest_bus *b, uint64_t gpa, unsigned size, bool is_write,
+                        uint64_t *val);
+
+/* A guest memory access, as bus_as_access returns. */
+static inline int bus_mem_access(struct guest_bus *b, uint64_t gpa, unsigned size,
+                                 bool is_write, uint64_t *val)
+{
+    /* Nothing queued and not a coalesced window: straight to the cache. */
+    if (!b->cm || (!b->cm->count && !coalesced_mmio_covers(b->cm, gpa, size)))
+        return bus_as_access_cached(&b->cache, b->mem, gpa, size, is_write, val);
+    return bus_mem_access_slow(b, gpa, size, is_write, val);
+}
+
+static inline uint8_t *bus_ram_ptr(struct guest_bus *b, uint64_t gpa)
+{
+    return bus_as_ram_ptr(b->mem, gpa);
+}
+
+/* A port access of 1, 2 or 4 bytes: reads of unassigned ports (or ports
+ * whose device refuses) give all-ones; returns as bus_as_access. */
+int bus_port_access(struct guest_bus *b, uint16_t port, unsigned size, bool is_write,
+                    uint64_t *val);
+
+/* Delivers the coalesced queue (every exit other than an MMIO one, and at
+ * the end of a run). */
+void bus_flush(struct guest_bus *b);
 
 #endif

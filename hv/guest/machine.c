@@ -8,7 +8,7 @@
 
 #include "hv/lib/platform.h"
 
-uint8_t gm_bios_byte(uint64_t off) { return (uint8_t)((off * 7 + 3) & 0xff); }
+uint8_t machine_bios_byte(uint64_t off) { return (uint8_t)((off * 7 + 3) & 0xff); }
 
 /* The overlay: a 4 KiB scratch page of MMIO (reads return what was
  * written), so a guest can tell it from the RAM it covers. */
@@ -90,7 +90,7 @@ static int init_regions(struct guest_machine *m, void *ram)
         return err;
     bios = memory_region_get_ram_ptr(&m->bios);
     for (i = 0; i < GM_BIOS_SIZE; i++)
-        bios[i] = gm_bios_byte(i);
+        bios[i] = machine_bios_byte(i);
     if ((err = testdev_init(&m->td, "testdev")) ||
         (err = uart_init_io(&m->com1, "com1", "guest: ", NULL, NULL)) ||
         (err = uart_init_mmio(&m->uart_mmio, "uart-mmio", 1, "guest: ", NULL, NULL)) ||
@@ -126,7 +126,7 @@ static int map_regions(struct guest_machine *m)
     return MR_OK;
 }
 
-int gm_build(struct guest_machine *m, void *ram, uint64_t ram_size)
+int machine_build(struct guest_machine *m, void *ram, uint64_t ram_size)
 {
     int err, cerr;
 
@@ -149,16 +149,18 @@ int gm_build(struct guest_machine *m, void *ram, uint64_t ram_size)
     cerr = memory_region_transaction_commit();
     if (!err)
         err = cerr;
+    m->bus.mem = &m->as_mem;
+    m->bus.io = &m->as_io;
     if (!err && !(err = coalesced_mmio_init(&m->cm, &m->as_mem, 0)))
-        m->cm_on = true;
+        m->bus.cm = &m->cm;
     if (err) {
         plat_log(LOG_ERR, "machine: build failed: %s", memory_strerror(err));
-        gm_destroy(m);
+        machine_destroy(m);
     }
     return err;
 }
 
-MemoryRegion *gm_region(struct guest_machine *m, uint64_t id)
+MemoryRegion *machine_region(struct guest_machine *m, uint64_t id)
 {
     switch (id) {
     case GM_ID_TESTDEV: return &m->td.container;
@@ -198,7 +200,7 @@ static void destroy_devices(struct guest_machine *m)
         plat_log(LOG_ERR, "machine: fb could not be destroyed");
 }
 
-void gm_destroy(struct guest_machine *m)
+void machine_destroy(struct guest_machine *m)
 {
     MemoryRegion *mapped[] = {&m->ram_low, &m->ram_high, &m->isa_bios, &m->overlay_window,
                               &m->fb.mr, &m->uart_mmio.mr, &m->td.container, &m->overlay,
@@ -210,9 +212,9 @@ void gm_destroy(struct guest_machine *m)
 
     if (!m->built)
         return;
-    if (m->cm_on) {
+    if (m->bus.cm) {
         coalesced_mmio_destroy(&m->cm); /* delivers what is queued */
-        m->cm_on = false;
+        m->bus.cm = NULL;
     }
     memory_region_transaction_begin();
     if (m->as_mem.root)

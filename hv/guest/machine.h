@@ -66,24 +66,23 @@ struct guest_machine {
     Flash flash;
     Framebuffer fb;
     AddressSpace as_mem, as_io;
-    CoalescedMmio cm; /* the MMIO exit path goes through it */
-    bool cm_on;
-    struct mmio_as_cache mmio_cache; /* last MMIO range the exit path used */
+    CoalescedMmio cm;
+    struct guest_bus bus; /* what emulated accesses go through (bus.h) */
     uint8_t overlay_data[GM_OVERLAY_SIZE];
     uint8_t post_last;
     uint64_t post_writes;
     bool built;
 };
 
-uint8_t gm_bios_byte(uint64_t off);
+uint8_t machine_bios_byte(uint64_t off);
 
 /* Builds the machine with `ram_size` bytes of guest RAM at host memory
  * `ram` (caller-owned, zeroed here).  MR_* error, logged; on failure
  * whatever was built is torn down. */
-int gm_build(struct guest_machine *m, void *ram, uint64_t ram_size);
-void gm_destroy(struct guest_machine *m);
+int machine_build(struct guest_machine *m, void *ram, uint64_t ram_size);
+void machine_destroy(struct guest_machine *m);
 
 /* The region HC_REGION id names (NULL for an unknown id). */
-MemoryRegion *gm_region(struct guest_machine *m, uint64_t id);
+MemoryRegion *machine_region(struct guest_machine *m, uint64_t id);
 
 #endif

@@ -101,7 +101,7 @@ static void guest32(const uint8_t *code, size_t n)
     nseen = 0;
     ctx.ops = &st_ops;
     ctx.valid = EMU_V_ALL;
-    r->cr0 = EMU_CR0_PE | 0x10;
+    r->cr0 = X86_CR0_PE | 0x10;
     r->rip = CODE_GPA;
     r->rflags = 0x2;
     for (unsigned s = 0; s < X86_NR_SEGS; s++)

@@ -1,5 +1,5 @@
 /*
- * Self-tests of ept/ inside hv.efi, on the sample machine (hv/machine.h):
+ * Self-tests of ept/ inside hv.efi, on the guest machine (hv/guest/machine.h):
  * the EPT the flat-view listener builds must agree with the view (the
  * checker), the walker must find RAM at its host address with the right
  * permissions and page size and leave MMIO unmapped, and a run-time change
@@ -9,11 +9,11 @@
  * CPU.
  */
 #include "ept/ept_listener.h"
-#include "hv/machine.h"
+#include "hv/guest/machine.h"
 #include "hv/lib/platform.h"
 #include "hv/selftest/selftest.h"
 
-static struct machine m;
+static struct guest_machine m;
 static EptListener el;
 
 /* 4-level walk, WB, 2M and 1G pages, A/D bits (SDM A.10); EPT and PML
@@ -32,9 +32,9 @@ static bool setup(void)
     EptCaps caps;
 
     ST_CHECK(full_caps(&caps));
-    ST_CHECK_EQ(machine_build(&m), MR_OK);
+    ST_CHECK(selftest_machine_build(&m));
     if (ept_listener_init(&el, &caps, 64, &m.as_mem) != MR_OK) {
-        machine_destroy(&m);
+        selftest_machine_destroy(&m);
         return selftest_fail(__FILE__, __LINE__, "ept_listener_init");
     }
     return true;
@@ -43,7 +43,7 @@ static bool setup(void)
 static void teardown(void)
 {
     ept_listener_destroy(&el);
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
 }
 
 static bool walk_is(uint64_t gpa, const void *host, unsigned perms, uint64_t page_size)
@@ -88,14 +88,14 @@ static bool test_sample_map(void)
     bios = memory_region_get_ram_ptr(&m.bios);
     ok = ept_listener_check(&el, NULL, NULL) == 0 &&
          /* RAM above 2 MiB: large pages when the host block allows it */
-         walk_is(0x400123, ram + 0x400123, EPT_PERM_RWX,
+         walk_is(0x200123, ram + 0x200123, EPT_PERM_RWX,
                  ((plat_virt_to_phys(ram) & 0x1fffff) ? 0x1000 : 0x200000)) &&
          walk_is(0x9ffff, ram + 0x9ffff, EPT_PERM_RWX, 0x1000) &&
-         walk_absent(MACHINE_VGA_BASE) && walk_absent(MACHINE_TESTDEV_BASE + 8) &&
+         walk_absent(GM_HOLE_START) && walk_absent(GM_TESTDEV_BASE + 8) &&
          walk_absent(0x20000000) &&
          /* ROM and its alias: read and execute only */
-         walk_is(MACHINE_BIOS_BASE + 0x10, bios + 0x10, EPT_PERM_R | EPT_PERM_X, 0x1000) &&
-         walk_is(MACHINE_ISA_BIOS_BASE + 0x10, bios + 0x10, EPT_PERM_R | EPT_PERM_X, 0x1000);
+         walk_is(GM_BIOS_BASE + 0x10, bios + 0x10, EPT_PERM_R | EPT_PERM_X, 0x1000) &&
+         walk_is(GM_ISA_BIOS_BASE + 0x10, bios + 0x10, EPT_PERM_R | EPT_PERM_X, 0x1000);
     teardown();
     return ok;
 }
@@ -104,8 +104,8 @@ static bool test_sample_map(void)
 static bool move_testdev(hwaddr at)
 {
     memory_region_transaction_begin();
-    memory_region_del_subregion(&m.system, &m.testdev);
-    memory_region_add_subregion_overlap(&m.system, at, &m.testdev, 2);
+    memory_region_del_subregion(&m.system, &m.td.container);
+    memory_region_add_subregion_overlap(&m.system, at, &m.td.container, 2);
     ST_CHECK_EQ(memory_region_transaction_commit(), MR_OK);
     ST_CHECK_EQ(ept_listener_check(&el, NULL, NULL), 0);
     return true;
@@ -121,11 +121,11 @@ static bool moves(uint8_t *ram)
     ST_CHECK(move_testdev(0x300000));
     ST_CHECK(walk_absent(0x300000));
     ST_CHECK(walk_is(0x301000, ram + 0x301000, EPT_PERM_RWX, 0x1000));
-    ST_CHECK(walk_absent(MACHINE_TESTDEV_BASE));
+    ST_CHECK(walk_absent(GM_TESTDEV_BASE));
     ST_CHECK_EQ(el.ept.stats.invalidations, inv + 1);
-    ST_CHECK(move_testdev(MACHINE_TESTDEV_BASE));
+    ST_CHECK(move_testdev(GM_TESTDEV_BASE));
     ST_CHECK(walk_maps(0x300000, ram + 0x300000, EPT_PERM_RWX));
-    ST_CHECK(walk_absent(MACHINE_TESTDEV_BASE));
+    ST_CHECK(walk_absent(GM_TESTDEV_BASE));
     return true;
 }
 

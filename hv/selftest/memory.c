@@ -1,18 +1,19 @@
 /*
- * Self-tests of the memory API inside hv.efi, on the sample machine
- * (hv/machine.h): the flat view it renders, lookups, RAM/ROM/alias reads,
- * MMIO and port dispatch, unassigned accesses, and a transaction.  Each test
- * builds its own machine and tears it down, so the runner's leak check
- * covers region destruction too.
+ * Self-tests of the memory API inside hv.efi, on the guest machine
+ * (hv/guest/machine.h, with SELFTEST_RAM_SIZE of RAM): the flat view it
+ * renders, lookups, RAM/ROM/alias reads, MMIO and port dispatch,
+ * unassigned accesses, and a transaction.  Each test builds its own
+ * machine and tears it down, so the runner's leak check covers region
+ * destruction too.
  */
-#include "hv/machine.h"
+#include "hv/guest/machine.h"
 #include "hv/lib/platform.h"
 #include "hv/selftest/selftest.h"
 
-static struct machine m;
+static struct guest_machine m;
 
 /* Builds the machine or fails the test. */
-#define BUILD() ST_CHECK_EQ(machine_build(&m), MR_OK)
+#define BUILD() ST_CHECK(selftest_machine_build(&m))
 
 struct want_range {
     hwaddr start, last;
@@ -22,14 +23,24 @@ struct want_range {
 };
 
 #define RW (FR_DIRECT_READ | FR_DIRECT_WRITE)
+/* docs/guest-abi.md's map with 4 MiB of RAM (the host test
+ * tests/unit/test_machine.c checks it against the document itself). */
 static const struct want_range sample_view[] = {
-    {0x00000000, 0x0009ffff, "pc.ram", 0x00000, RW},
-    {0x000a0000, 0x000bffff, "vga-lowmem", 0, 0},
-    {0x000c0000, 0x000dffff, "pc.ram", 0xc0000, RW},
-    {0x000e0000, 0x000fffff, "pc.bios", 0, FR_DIRECT_READ},
-    {0x00100000, 0x00ffffff, "pc.ram", 0x100000, RW},
-    {0xfed00000, 0xfed00fff, "testdev", 0, 0},
-    {0xfffe0000, 0xffffffff, "pc.bios", 0, FR_DIRECT_READ},
+    {0x00000000, 0x0009ffff, "ram", 0x00000, RW},
+    {0x000c0000, 0x000dffff, "ram", 0xc0000, RW},
+    {0x000e0000, 0x000fffff, "bios", 0, FR_DIRECT_READ},
+    {0x00100000, 0x003fffff, "ram", 0x100000, RW},
+    {0xfd000000, 0xfd12bfff, "fb", 0, FR_DIRECT_READ},
+    {0xfec00000, 0xfec00007, "uart-mmio", 0, 0},
+    {0xfed00000, 0xfed000ff, "testdev.ctrl", 0, 0},
+    {0xfed00100, 0xfed001ff, "testdev.any", 0, 0},
+    {0xfed00200, 0xfed002ff, "testdev.only4", 0, 0},
+    {0xfed00300, 0xfed003ff, "testdev.impl1", 0, 0},
+    {0xfed00400, 0xfed004ff, "testdev.be", 0, 0},
+    {0xfed00500, 0xfed005ff, "testdev.coal", 0, 0},
+    {0xfed10000, 0xfed10fff, "overlay", 0, 0},
+    {0xff800000, 0xff83ffff, "flash", 0, FR_DIRECT_READ},
+    {0xfffe0000, 0xffffffff, "bios", 0, FR_DIRECT_READ},
 };
 
 static bool check_view(const FlatView *v, const struct want_range *want, size_t n)
@@ -56,7 +67,7 @@ static bool test_flat_layout(void)
 
     BUILD();
     ok = check_view(address_space_flatview(&m.as_mem), sample_view, ARRAY_SIZE(sample_view));
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
@@ -79,18 +90,18 @@ static bool lookups(void)
 {
     const FlatView *v = address_space_flatview(&m.as_mem);
 
-    return check_lookup(v, 0x0, "pc.ram", 0x0) &&
-           check_lookup(v, 0x9ffff, "pc.ram", 0x9ffff) &&
-           check_lookup(v, 0xa0000, "vga-lowmem", 0x0) &&
-           check_lookup(v, 0xbffff, "vga-lowmem", 0x1ffff) &&
-           check_lookup(v, 0xe1234, "pc.bios", 0x1234) &&
-           check_lookup(v, 0xfffff, "pc.bios", 0x1ffff) &&
-           check_lookup(v, 0x100000, "pc.ram", 0x100000) &&
-           check_lookup(v, 0xffffff, "pc.ram", 0xffffff) &&
-           check_lookup(v, 0x1000000, NULL, 0) &&
-           check_lookup(v, 0xfed00fff, "testdev", 0xfff) &&
-           check_lookup(v, 0xfed01000, NULL, 0) &&
-           check_lookup(v, 0xfffffff0, "pc.bios", 0x1fff0) &&
+    return check_lookup(v, 0x0, "ram", 0x0) &&
+           check_lookup(v, 0x9ffff, "ram", 0x9ffff) &&
+           check_lookup(v, 0xa0000, NULL, 0) &&
+           check_lookup(v, 0xbffff, NULL, 0) &&
+           check_lookup(v, 0xe1234, "bios", 0x1234) &&
+           check_lookup(v, 0xfffff, "bios", 0x1ffff) &&
+           check_lookup(v, 0x100000, "ram", 0x100000) &&
+           check_lookup(v, 0x3fffff, "ram", 0x3fffff) &&
+           check_lookup(v, 0x400000, NULL, 0) &&
+           check_lookup(v, 0xfed10fff, "overlay", 0xfff) &&
+           check_lookup(v, 0xfed11000, NULL, 0) &&
+           check_lookup(v, 0xfffffff0, "bios", 0x1fff0) &&
            check_lookup(v, 0x100000000ull, NULL, 0) &&
            check_lookup(v, ~0ull, NULL, 0);
 }
@@ -101,7 +112,7 @@ static bool test_lookup(void)
 
     BUILD();
     ok = lookups();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
@@ -132,11 +143,11 @@ static bool test_rom_alias(void)
 
     BUILD();
     ok = rom_alias();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
-/* RAM accesses land in the region's backing store, across the VGA hole. */
+/* RAM accesses land in the region's backing store. */
 static bool ram_access(void)
 {
     uint8_t *ram = memory_region_get_ram_ptr(&m.ram);
@@ -150,8 +161,8 @@ static bool ram_access(void)
     ST_CHECK_EQ(address_space_read(&m.as_mem, 0x2000, &back, 1), MEMTX_OK);
     ST_CHECK_EQ(back, 0x42);
     /* 8 bytes straddling RAM and the end of RAM: the tail is unassigned. */
-    ST_CHECK(address_space_write(&m.as_mem, 0xfffffc, span, 8) != MEMTX_OK);
-    ST_CHECK(memcmp(ram + 0xfffffc, span, 4) == 0);
+    ST_CHECK(address_space_write(&m.as_mem, SELFTEST_RAM_SIZE - 4, span, 8) != MEMTX_OK);
+    ST_CHECK(memcmp(ram + SELFTEST_RAM_SIZE - 4, span, 4) == 0);
     return true;
 }
 
@@ -161,35 +172,37 @@ static bool test_ram_access(void)
 
     BUILD();
     ok = ram_access();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
-/* MMIO reaches the device's ops with region-relative offsets and sizes. */
+/* MMIO reaches the device's ops with region-relative offsets and sizes:
+ * the test device logs what it receives, the overlay stores it. */
 static bool mmio_dispatch(void)
 {
-    uint32_t v = 0x12345678;
+    uint32_t v = 0x12345678, back = 0;
     uint64_t wide = 0x1122334455667788ull;
     uint16_t half = 0;
-    uint8_t b = 0xa5;
 
-    ST_CHECK_EQ(address_space_write(&m.as_mem, 0xa0010, &v, 4), MEMTX_OK);
-    ST_CHECK_EQ(m.vga_regs.writes, 1);
-    ST_CHECK_EQ(m.vga_regs.last_addr, 0x10);
-    ST_CHECK_EQ(m.vga_regs.last_size, 4);
-    ST_CHECK_EQ(m.vga_regs.last_data, 0x12345678);
-    ST_CHECK_EQ(address_space_read(&m.as_mem, 0xa0012, &half, 2), MEMTX_OK);
+    m.td.log_count = 0;
+    ST_CHECK_EQ(address_space_write(&m.as_mem, GM_OVERLAY_BASE + 0x10, &v, 4), MEMTX_OK);
+    ST_CHECK_EQ(m.overlay_data[0x10], 0x78);
+    ST_CHECK_EQ(m.overlay_data[0x13], 0x12);
+    ST_CHECK_EQ(address_space_read(&m.as_mem, GM_OVERLAY_BASE + 0x12, &half, 2), MEMTX_OK);
     ST_CHECK_EQ(half, 0x1234);
-    ST_CHECK_EQ(m.vga_regs.reads, 1);
-    ST_CHECK_EQ(m.vga_regs.last_addr, 0x12);
-    /* valid.max_access_size is 4: one 8-byte access is refused whole. */
-    ST_CHECK_EQ(address_space_write(&m.as_mem, 0xfed00008, &wide, 8), MEMTX_ERROR);
-    ST_CHECK_EQ(m.testdev_regs.writes, 0);
-    ST_CHECK_EQ(address_space_write(&m.as_mem, 0xfed00005, &b, 1), MEMTX_OK);
-    ST_CHECK_EQ(m.testdev_regs.writes, 1);
-    ST_CHECK_EQ(m.testdev_regs.last_addr, 5);
-    ST_CHECK_EQ(m.testdev_regs.regs[5], 0xa5);
-    ST_CHECK_EQ(m.vga_regs.writes, 1);
+    /* The "only4" window: an 8-byte access is refused whole, unlogged. */
+    ST_CHECK_EQ(address_space_write(&m.as_mem, GM_TESTDEV_BASE + TD_WIN_ONLY4, &wide, 8),
+                MEMTX_ERROR);
+    ST_CHECK_EQ(m.td.log_count, 0);
+    /* The "impl1" window: one 4-byte write reaches the device as 4 bytes. */
+    ST_CHECK_EQ(address_space_write(&m.as_mem, GM_TESTDEV_BASE + TD_WIN_IMPL1 + 4, &v, 4),
+                MEMTX_OK);
+    ST_CHECK_EQ(m.td.log_count, 4);
+    ST_CHECK_EQ(m.td.log[0].offset, TD_WIN_IMPL1 + 4);
+    ST_CHECK_EQ(m.td.log[0].size, 1);
+    ST_CHECK_EQ(m.td.log[3].value, 0x12);
+    ST_CHECK_EQ(address_space_read(&m.as_mem, GM_TESTDEV_BASE + TD_ID, &back, 4), MEMTX_OK);
+    ST_CHECK_EQ(back, TESTDEV_ID);
     return true;
 }
 
@@ -199,7 +212,7 @@ static bool test_mmio_dispatch(void)
 
     BUILD();
     ok = mmio_dispatch();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
@@ -208,12 +221,13 @@ static bool io_dispatch(void)
 {
     uint8_t b = 0x3c, back = 0;
 
-    ST_CHECK_EQ(address_space_write(&m.as_io, 0x80, &b, 1), MEMTX_OK);
-    ST_CHECK_EQ(m.post_regs.writes, 1);
-    ST_CHECK_EQ(m.post_regs.regs[0], 0x3c);
+    ST_CHECK_EQ(address_space_write(&m.as_io, GM_POST_PORT, &b, 1), MEMTX_OK);
+    ST_CHECK_EQ(m.post_writes, 1);
+    ST_CHECK_EQ(m.post_last, 0x3c);
+    ST_CHECK_EQ(address_space_read(&m.as_io, GM_POST_PORT, &back, 1), MEMTX_OK);
+    ST_CHECK_EQ(back, 0x3c);
     ST_CHECK_EQ(address_space_read(&m.as_io, 0x81, &back, 1), MEMTX_DECODE_ERROR);
     ST_CHECK_EQ(back, 0xff);
-    ST_CHECK_EQ(m.post_regs.reads, 0);
     return true;
 }
 
@@ -223,7 +237,7 @@ static bool test_io_dispatch(void)
 
     BUILD();
     ok = io_dispatch();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
@@ -245,7 +259,7 @@ static bool test_unassigned(void)
 
     BUILD();
     ok = unassigned();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 
@@ -258,20 +272,20 @@ static bool transaction(void)
 
     memory_region_transaction_begin();
     memory_region_transaction_begin();
-    ST_CHECK_EQ(memory_region_set_enabled(&m.vga, false), MR_OK);
-    ST_CHECK_EQ(memory_region_set_address(&m.testdev, 0xfed01000), MR_OK);
+    ST_CHECK_EQ(memory_region_set_enabled(&m.overlay_window, true), MR_OK);
+    ST_CHECK_EQ(memory_region_set_address(&m.overlay, 0xfed20000), MR_OK);
     ST_CHECK_EQ(memory_region_transaction_commit(), MR_OK);
     v = address_space_flatview(&m.as_mem);
-    ST_CHECK(check_lookup(v, 0xa0000, "vga-lowmem", 0));
+    ST_CHECK(check_lookup(v, GM_OVERLAY_WINDOW, "ram", GM_OVERLAY_WINDOW));
     ST_CHECK_EQ(memory_render_count(), renders);
     ST_CHECK_EQ(memory_region_transaction_commit(), MR_OK);
     ST_CHECK_EQ(memory_render_count(), renders + 1);
     v = address_space_flatview(&m.as_mem);
-    ST_CHECK(check_lookup(v, 0xa0000, "pc.ram", 0xa0000));
-    ST_CHECK(check_lookup(v, 0xfed00000, NULL, 0));
-    ST_CHECK(check_lookup(v, 0xfed01000, "testdev", 0));
-    /* RAM around the former hole merges into one range again. */
-    ST_CHECK_EQ(flatview_lookup(v, 0x0)->last, 0xdffff);
+    ST_CHECK(check_lookup(v, GM_OVERLAY_WINDOW, "overlay", 0));
+    ST_CHECK(check_lookup(v, GM_OVERLAY_BASE, NULL, 0));
+    ST_CHECK(check_lookup(v, 0xfed20000, "overlay", 0));
+    /* RAM around the window is split in two ranges by it. */
+    ST_CHECK_EQ(flatview_lookup(v, 0x100000)->last, GM_OVERLAY_WINDOW - 1);
     return true;
 }
 
@@ -281,7 +295,7 @@ static bool test_transaction(void)
 
     BUILD();
     ok = transaction();
-    machine_destroy(&m);
+    selftest_machine_destroy(&m);
     return ok;
 }
 

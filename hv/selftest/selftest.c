@@ -1,4 +1,5 @@
 #include "hv/selftest/selftest.h"
+#include "hv/guest/machine.h"
 
 #include "hv/lib/platform.h"
 #include "hv/lib/pool.h"
@@ -64,4 +65,26 @@ struct selftest_result selftest_run_all(void)
     plat_log(r.failed ? LOG_ERR : LOG_INFO, "selftest: %u passed, %u failed", r.passed,
              r.failed);
     return r;
+}
+
+static void *machine_ram;
+
+bool selftest_machine_build(struct guest_machine *m)
+{
+    machine_ram = plat_alloc_pages(SELFTEST_RAM_SIZE / PLAT_PAGE_SIZE);
+    if (!machine_ram)
+        return selftest_fail(__FILE__, __LINE__, "no pages for the machine's RAM");
+    if (machine_build(m, machine_ram, SELFTEST_RAM_SIZE) != MR_OK) {
+        plat_free_pages(machine_ram, SELFTEST_RAM_SIZE / PLAT_PAGE_SIZE);
+        machine_ram = NULL;
+        return selftest_fail(__FILE__, __LINE__, "machine_build");
+    }
+    return true;
+}
+
+void selftest_machine_destroy(struct guest_machine *m)
+{
+    machine_destroy(m);
+    plat_free_pages(machine_ram, SELFTEST_RAM_SIZE / PLAT_PAGE_SIZE);
+    machine_ram = NULL;
 }

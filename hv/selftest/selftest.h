@@ -49,6 +49,14 @@ bool selftest_fail(const char *file, int line, const char *what);
 bool selftest_fail_u64(const char *file, int line, const char *what, uint64_t got,
                        uint64_t want);
 
+/* The guest machine (hv/guest/machine.h) on SELFTEST_RAM_SIZE bytes of
+ * pool RAM: the one machine guests run on, built and torn down per test so
+ * the runner's leak check covers its teardown. */
+#define SELFTEST_RAM_SIZE (4ull << 20)
+struct guest_machine;
+bool selftest_machine_build(struct guest_machine *m);
+void selftest_machine_destroy(struct guest_machine *m);
+
 #define ST_CHECK(cond)                                                       \
     do {                                                                     \
         if (!(cond))                                                         \

@@ -11,9 +11,7 @@
 #include "hv/guest/machine.h"
 #include "hv/vmx/vcpu.h"
 
-#define MSR_IA32_APIC_BASE 0x1b
-#define APIC_BASE_X2APIC (1ull << 10)
-#define MSR_X2APIC_EOI 0x80b
+#define APIC_BASE_X2APIC (1ull << 10) /* IA32_APIC_BASE bit 10 (Vol. 3A 11.12.1) */
 
 static const char *const exit_names[] = {
     [EXIT_EXCEPTION_NMI] = "exception", [EXIT_EXTERNAL_INTERRUPT] = "extint",
@@ -70,7 +68,7 @@ static void handle_cpuid(struct vcpu *v)
  * still nothing to deliver, so it resumes after the HLT. */
 static void handle_hlt(struct vcpu *v)
 {
-    if (!(vmread(VMCS_GUEST_RFLAGS) & (1u << 9))) {
+    if (!(vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF)) {
         plat_log(LOG_ERR, "guest: HLT with interrupts disabled: the guest can never wake");
         stop(v, "guest halted with interrupts off");
         return;
@@ -80,8 +78,7 @@ static void handle_hlt(struct vcpu *v)
 
 static void handle_io(struct vcpu *v)
 {
-    if (vmx_io_exit(v))
-        skip_insn();
+    vmx_io_exit(v);
     if (debug_exit_requested(&v->machine->dx)) {
         v->stop = VCPU_GUEST_EXIT;
         v->guest_status = debug_exit_status(&v->machine->dx);
@@ -108,14 +105,14 @@ static void handle_ept_violation(struct vcpu *v)
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
 
-    if ((q & 2) && ept_wp_fault(&v->ept.el, gpa)) {
+    if ((q & EPT_QUAL_WRITE) && ept_wp_fault(&v->ept.el, gpa)) {
         v->wp_faults++;
         return;
     }
     plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s)", (unsigned long long)gpa,
-             (q & 1) ? "r" : "", (q & 2) ? "w" : "", (q & 4) ? "x" : "");
-    if (!vmx_mmio_exit(v, q, gpa))
-        stop(v, "EPT violation the emulator could not handle");
+             (q & EPT_QUAL_READ) ? "r" : "", (q & EPT_QUAL_WRITE) ? "w" : "",
+             (q & EPT_QUAL_FETCH) ? "x" : "");
+    vmx_mmio_exit(v, q, gpa);
 }
 
 /* An EPT entry the CPU found malformed: hv's bug, never the guest's.
@@ -166,8 +163,8 @@ void vmx_handle_exit(struct vcpu *v)
     plat_log(LOG_DEBUG, "exit: %s (%u) at rip %#llx", vmx_exit_name(reason), reason,
              (unsigned long long)vmread(VMCS_GUEST_RIP));
     /* Queued coalesced writes land before anything else is seen. */
-    if (reason != EXIT_EPT_VIOLATION && v->machine->cm_on)
-        coalesced_mmio_flush(&v->machine->cm);
+    if (reason != EXIT_EPT_VIOLATION)
+        bus_flush(&v->machine->bus);
     switch (reason) {
     case EXIT_CPUID:
         handle_cpuid(v);

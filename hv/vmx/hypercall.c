@@ -48,7 +48,7 @@ static int64_t hc_print(struct vcpu *v, uint64_t gpa)
 
 static int64_t hc_region(struct vcpu *v, uint64_t id, uint64_t op, uint64_t arg)
 {
-    MemoryRegion *mr = gm_region(v->machine, id);
+    MemoryRegion *mr = machine_region(v->machine, id);
     int err;
 
     if (!mr)

@@ -9,17 +9,6 @@
 #include "hv/vmx/vcpu.h"
 #include "hv/x86/emulate.h"
 
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_MTRRCAP 0xfe
-#define MSR_MISC_ENABLE 0x1a0
-#define MSR_PAT 0x277
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_EFER 0xc0000080
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
 #define PAT_RESET 0x0007040600070406ull
 
 static uint64_t guest_pat = PAT_RESET;
@@ -27,13 +16,13 @@ static uint64_t guest_pat = PAT_RESET;
 static bool msr_read(uint32_t msr, uint64_t *val)
 {
     switch (msr) {
-    case MSR_TSC: *val = rdtsc(); return true;
-    case MSR_APIC_BASE: *val = 0xfee00000ull | (1u << 8); return true; /* BSP, disabled */
-    case MSR_MTRRCAP: *val = 0; return true;
-    case MSR_MISC_ENABLE: *val = 1; return true; /* fast strings */
-    case MSR_PAT: *val = guest_pat; return true;
-    case MSR_MTRR_DEF_TYPE: *val = 0; return true;
-    case MSR_EFER: *val = vmread(VMCS_GUEST_EFER); return true;
+    case MSR_IA32_TSC: *val = rdtsc(); return true;
+    case MSR_IA32_APIC_BASE: *val = 0xfee00000ull | (1u << 8); return true; /* BSP, disabled */
+    case MSR_IA32_MTRRCAP: *val = 0; return true;
+    case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings */
+    case MSR_IA32_PAT: *val = guest_pat; return true;
+    case MSR_IA32_MTRR_DEF_TYPE: *val = 0; return true;
+    case MSR_IA32_EFER: *val = vmread(VMCS_GUEST_EFER); return true;
     default: return false;
     }
 }
@@ -41,16 +30,16 @@ static bool msr_read(uint32_t msr, uint64_t *val)
 static bool msr_write(uint32_t msr, uint64_t val)
 {
     switch (msr) {
-    case MSR_PAT:
+    case MSR_IA32_PAT:
         guest_pat = val; /* kept, not loaded: guest memory types stay WB */
         return true;
-    case MSR_MTRR_DEF_TYPE:
+    case MSR_IA32_MTRR_DEF_TYPE:
         return val == 0 || val == 0xc06 || val == 0x806;
-    case MSR_EFER:
-        if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+    case MSR_IA32_EFER:
+        if (val & ~(X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE))
             return false;
         /* LMA is the CPU's: it follows LME and paging. */
-        vmwrite(VMCS_GUEST_EFER, (val & ~EFER_LMA) | (vmread(VMCS_GUEST_EFER) & EFER_LMA));
+        vmwrite(VMCS_GUEST_EFER, (val & ~X86_EFER_LMA) | (vmread(VMCS_GUEST_EFER) & X86_EFER_LMA));
         return true;
     default:
         return false;

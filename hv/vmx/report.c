@@ -5,7 +5,6 @@
 #include "hv/lib/platform.h"
 #include "hv/vmx/vcpu.h"
 
-#define CR0_PG (1ull << 31)
 
 void vmx_report_guest(struct vcpu *v, const char *why)
 {
@@ -37,7 +36,7 @@ void vmx_report_guest(struct vcpu *v, const char *why)
              (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx,
              (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi);
     /* Without paging the linear address is the guest-physical one. */
-    if (!(cr0 & CR0_PG) &&
+    if (!(cr0 & X86_CR0_PG) &&
         address_space_read(&v->machine->as_mem, cs_base + rip, b, sizeof(b)) == MEMTX_OK)
         plat_log(LOG_ERR, "report: bytes at rip: %02x %02x %02x %02x %02x %02x %02x %02x "
                  "%02x %02x %02x %02x %02x %02x %02x %02x", b[0], b[1], b[2], b[3], b[4], b[5],

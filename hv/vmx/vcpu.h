@@ -11,6 +11,7 @@
 #include "hv/guest/machine.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/caps.h"
+#include "hv/x86/emulate.h"
 
 /* Offsets are fixed: hv/vmx/entry.asm uses them. */
 struct guest_regs {
@@ -49,6 +50,8 @@ struct vcpu {
     uint64_t exits[EXIT_REASON_MAX + 1]; /* last slot: out-of-range reasons */
     uint64_t hypercalls, injected, wp_faults, pml_drains, string_io;
     uint64_t tsc_first_exit;
+    /* The emulator's state, caches included (zeroed per guest). */
+    struct emu_ctx emu;
 };
 
 /* hv/vmx/vmcs.c: fills the current VMCS for v->entry (16-bit real mode,
@@ -62,22 +65,20 @@ void vmx_handle_exit(struct vcpu *v);
 void vmx_exit_summary(const struct vcpu *v);
 const char *vmx_exit_name(unsigned reason);
 
-/* hv/vmx/mmio.c: an EPT violation on MMIO through the emulator; false
- * when it is not MMIO (the caller stops the run). */
-bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
-
-/* hv/vmx/mmio.c: the emulator's view of the guest from the VMCS, and a
- * fault it reports made the next VM entry's event (with CR2, error code). */
-struct emu_ctx;
-struct emu_fault;
-void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx);
+/* hv/vmx/emulate.c: the instruction at RIP through the emulator, for an
+ * EPT violation on MMIO or a string I/O exit (INS/OUTS): registers from
+ * the VMCS, accesses through the machine's bus, registers back (RIP only
+ * when the instruction completed), a fault injected. */
+void vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa);
+void vmx_string_io_exit(struct vcpu *v);
 /* Before each guest: fresh emulator caches, XMM registers zeroed. */
-void vmx_emu_reset(void);
+void vmx_emu_reset(struct vcpu *v);
+/* A hardware exception for the next VM entry (with CR2, error code). */
 void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
 
-/* hv/vmx/io.c: an I/O-instruction exit; false when not finished (a REP
- * to resume, or a fault injected): RIP must stay. */
-bool vmx_io_exit(struct vcpu *v);
+/* hv/vmx/io.c: an I/O-instruction exit, finished (RIP advanced unless a
+ * REP string instruction is to resume or a fault was injected). */
+void vmx_io_exit(struct vcpu *v);
 /* hv/vmx/msr.c: RDMSR/WRMSR through the allow-list, #GP otherwise. */
 void vmx_msr_exit(struct vcpu *v, bool write);
 /* hv/vmx/hypercall.c: VMCALL (docs/guest-abi.md). */

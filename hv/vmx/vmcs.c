@@ -9,16 +9,6 @@
 #include "hv/lib/platform.h"
 #include "hv/vmx/vcpu.h"
 
-#define MSR_IA32_EFER 0xc0000080
-#define MSR_IA32_PAT 0x277
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_VMXE (1ull << 13)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 /* Access rights (SDM 24.4.1): type | S<<4 | DPL<<5 | P<<7 | ... */
 #define AR_CODE16 0x9b      /* execute/read, accessed, S, P */
@@ -130,15 +120,15 @@ static void segments(uint16_t cs, uint16_t ds, uint64_t base, uint32_t limit, ui
 static void control_regs(struct vcpu *v, uint64_t cr0_guest, uint64_t cr4_guest)
 {
     const struct vmx_caps *c = v->caps;
-    uint64_t fixed0 = c->cr0_fixed0 & ~(CR0_PE | CR0_PG); /* unrestricted guest */
+    uint64_t fixed0 = c->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG); /* unrestricted guest */
     uint64_t cr0 = (cr0_guest | fixed0) & c->cr0_fixed1;
-    uint64_t cr4 = (cr4_guest | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1;
+    uint64_t cr4 = (cr4_guest | c->cr4_fixed0 | X86_CR4_VMXE) & c->cr4_fixed1;
 
     w(VMCS_GUEST_CR0, cr0);
     w(VMCS_GUEST_CR4, cr4);
     w(VMCS_CR0_MASK, fixed0);
     w(VMCS_CR0_SHADOW, cr0_guest);
-    w(VMCS_CR4_MASK, c->cr4_fixed0 | CR4_VMXE);
+    w(VMCS_CR4_MASK, c->cr4_fixed0 | X86_CR4_VMXE);
     w(VMCS_CR4_SHADOW, cr4_guest);
 }
 
@@ -149,21 +139,21 @@ static void guest_state(struct vcpu *v)
 
     switch (e->mode) {
     case 16:
-        control_regs(v, CR0_ET, 0);
+        control_regs(v, X86_CR0_ET, 0);
         w(VMCS_GUEST_CR3, 0);
         w(VMCS_GUEST_EFER, 0);
         segments(e->sel16, e->sel16, (uint64_t)e->sel16 << 4, 0xffff, AR_CODE16, AR_DATA16);
         break;
     case 32:
-        control_regs(v, CR0_ET | CR0_PE, 0);
+        control_regs(v, X86_CR0_ET | X86_CR0_PE, 0);
         w(VMCS_GUEST_CR3, 0);
         w(VMCS_GUEST_EFER, 0);
         segments(GUEST_SEL_CODE, GUEST_SEL_DATA, 0, 0xffffffff, AR_CODE32, AR_DATA32);
         break;
     default:
-        control_regs(v, CR0_ET | CR0_PE | CR0_PG, CR4_PAE);
+        control_regs(v, X86_CR0_ET | X86_CR0_PE | X86_CR0_PG, X86_CR4_PAE);
         w(VMCS_GUEST_CR3, GUEST_PML4);
-        w(VMCS_GUEST_EFER, EFER_LME | EFER_LMA);
+        w(VMCS_GUEST_EFER, X86_EFER_LME | X86_EFER_LMA);
         segments(GUEST_SEL_CODE, GUEST_SEL_DATA, 0, 0xffffffff, AR_CODE64, AR_DATA32);
         break;
     }

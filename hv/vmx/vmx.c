@@ -9,7 +9,6 @@
 #include "hv/vmx/vcpu.h"
 #include "hv/vmx/invept.h"
 
-#define CR4_VMXE (1ull << 13)
 
 int vmx_enter(struct guest_regs *regs, int resume);
 
@@ -40,7 +39,7 @@ static bool feature_control(const struct vmx_caps *c)
 /* CR0/CR4 must honour the VMX fixed bits (SDM Vol. 3D A.7, A.8). */
 static bool fixed_bits(const struct vmx_caps *c)
 {
-    uint64_t cr0 = read_cr0(), cr4 = read_cr4() | CR4_VMXE;
+    uint64_t cr0 = read_cr0(), cr4 = read_cr4() | X86_CR4_VMXE;
     uint64_t want0 = (cr0 | c->cr0_fixed0) & c->cr0_fixed1;
     uint64_t want4 = (cr4 | c->cr4_fixed0) & c->cr4_fixed1;
 
@@ -50,7 +49,7 @@ static bool fixed_bits(const struct vmx_caps *c)
         write_cr0(want0);
     }
     write_cr4(want4);
-    return (read_cr4() & CR4_VMXE) != 0;
+    return (read_cr4() & X86_CR4_VMXE) != 0;
 }
 
 bool vmx_on(const struct vmx_caps *c)
@@ -88,7 +87,7 @@ void vmx_off(void)
     if (!vmx_is_on)
         return;
     __asm__ volatile("vmxoff" ::: "cc", "memory");
-    write_cr4(read_cr4() & ~CR4_VMXE);
+    write_cr4(read_cr4() & ~X86_CR4_VMXE);
     vmx_invept_enable(false, false);
     plat_free_pages(vmxon_region, 1);
     vmxon_region = NULL;
@@ -224,8 +223,8 @@ static uint64_t finish(struct vcpu *v)
 {
     struct guest_machine *m = v->machine;
 
-    if (m->cm_on) {
-        coalesced_mmio_flush(&m->cm);
+    if (m->bus.cm) {
+        bus_flush(&m->bus);
         if (m->cm.queued)
             plat_log(LOG_INFO, "coalesced: %llu writes queued, %llu batches delivered: "
                      "%llu trips into device code saved", (unsigned long long)m->cm.queued,
@@ -265,7 +264,7 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
         return 1;
     plat_log(LOG_INFO, "vmx: launching the guest (%llu TSC ticks since hv.efi started)",
              (unsigned long long)(rdtsc() - boot_tsc));
-    vmx_emu_reset();
+    vmx_emu_reset(v);
     run_loop(v);
     return finish(v);
 }
@@ -293,14 +292,14 @@ static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, voi
     else if (g->mem > ram_size)
         plat_log(LOG_ERR, "run: %s: mem=%s is more than the %llu MiB of guest RAM boot/ got",
                  g->name, mem, (unsigned long long)(ram_size >> 20));
-    else if (gm_build(&machine, ram, g->mem) == MR_OK) {
+    else if (machine_build(&machine, ram, g->mem) == MR_OK) {
         /* boot/ leaves at least a page of the block past the largest
          * guest's RAM: the host memory right after this guest's RAM. */
         canary_plant_after(ram, g->mem, PLAT_PAGE_SIZE);
         print_machine(&machine);
         status = run_prepared(v, g, boot_tsc);
         vcpu_free(v);
-        gm_destroy(&machine);
+        machine_destroy(&machine);
     }
     pool_get_stats(&after);
     /* Slab pages stay with their size class for reuse: not a leak. */

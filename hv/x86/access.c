@@ -24,7 +24,7 @@ static enum emu_result legacy_linear(struct emu_ctx *ctx, unsigned seg,
     const struct emu_regs *r = &ctx->regs;
     const struct emu_seg *s = &r->seg[seg];
     uint64_t last = off + size - 1;
-    bool prot = (r->cr0 & EMU_CR0_PE) && !(r->rflags & EMU_FL_VM);
+    bool prot = (r->cr0 & X86_CR0_PE) && !(r->rflags & X86_FL_VM);
     unsigned type = s->attr & EMU_SEG_TYPE_MASK;
 
     if (prot) {

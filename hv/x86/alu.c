@@ -12,7 +12,7 @@ static uint64_t parity_flag(uint64_t res)
     unsigned b = (unsigned)res & 0xff;
 
     b ^= b >> 4;
-    return ((0x6996u >> (b & 0xf)) & 1) ? 0 : EMU_FL_PF;
+    return ((0x6996u >> (b & 0xf)) & 1) ? 0 : X86_FL_PF;
 }
 
 /* ZF, SF and PF of a result. */
@@ -21,9 +21,9 @@ static uint64_t szp(uint64_t res, uint64_t mask, uint64_t sign)
     uint64_t f = parity_flag(res);
 
     if ((res & mask) == 0)
-        f |= EMU_FL_ZF;
+        f |= X86_FL_ZF;
     if (res & sign)
-        f |= EMU_FL_SF;
+        f |= X86_FL_SF;
     return f;
 }
 
@@ -31,8 +31,8 @@ uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
                  uint64_t *rflags)
 {
     uint64_t mask = emu_size_mask(size), sign = 1ull << (size * 8 - 1);
-    uint64_t cin = *rflags & EMU_FL_CF, res, f = 0;
-    uint64_t keep = EMU_FL_ARITH;
+    uint64_t cin = *rflags & X86_FL_CF, res, f = 0;
+    uint64_t keep = X86_FL_ARITH;
 
     a &= mask;
     b &= mask;
@@ -43,16 +43,16 @@ uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
         if (op == X86_OP_INC) {
             b = 1;
             cin = 0;
-            keep &= ~(uint64_t)EMU_FL_CF; /* INC keeps CF */
+            keep &= ~(uint64_t)X86_FL_CF; /* INC keeps CF */
         } else if (op == X86_OP_ADD) {
             cin = 0;
         }
         res = (a + b + cin) & mask;
         if (res < a || (cin && res == a))
-            f |= EMU_FL_CF;
+            f |= X86_FL_CF;
         if (~(a ^ b) & (a ^ res) & sign)
-            f |= EMU_FL_OF;
-        f |= (a ^ b ^ res) & EMU_FL_AF;
+            f |= X86_FL_OF;
+        f |= (a ^ b ^ res) & X86_FL_AF;
         break;
     case X86_OP_SUB:
     case X86_OP_SBB:
@@ -62,7 +62,7 @@ uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
         if (op == X86_OP_DEC) {
             b = 1;
             cin = 0;
-            keep &= ~(uint64_t)EMU_FL_CF; /* DEC keeps CF */
+            keep &= ~(uint64_t)X86_FL_CF; /* DEC keeps CF */
         } else if (op == X86_OP_NEG) {
             b = a;
             a = 0;
@@ -72,10 +72,10 @@ uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
         }
         res = (a - b - cin) & mask;
         if (a < b || (cin && a == b))
-            f |= EMU_FL_CF;
+            f |= X86_FL_CF;
         if ((a ^ b) & (a ^ res) & sign)
-            f |= EMU_FL_OF;
-        f |= (a ^ b ^ res) & EMU_FL_AF;
+            f |= X86_FL_OF;
+        f |= (a ^ b ^ res) & X86_FL_AF;
         break;
     case X86_OP_AND:
     case X86_OP_TEST:

@@ -87,6 +87,10 @@ static const struct opent one_byte[256] = {
     [0xa1] = { X86_OP_MOV, 0, MOFFS | TOREG },         /* A1  MOV AX/EAX/RAX, moffs16/32/64 */
     [0xa2] = { X86_OP_MOV, 0, MOFFS | BYTE },          /* A2  MOV moffs8, AL */
     [0xa3] = { X86_OP_MOV, 0, MOFFS },                 /* A3  MOV moffs16/32/64, AX/EAX/RAX */
+    [0x6c] = { X86_OP_INS, 0, STRING | BYTE },         /* 6C  INS m8, DX (ES:rDI <- port DX) */
+    [0x6d] = { X86_OP_INS, 0, STRING },                /* 6D  INS m16/32, DX */
+    [0x6e] = { X86_OP_OUTS, 0, STRING | BYTE },        /* 6E  OUTS DX, m8 (port DX <- DS:rSI) */
+    [0x6f] = { X86_OP_OUTS, 0, STRING },               /* 6F  OUTS DX, m16/32 */
     [0xa4] = { X86_OP_MOVS, 0, STRING | BYTE },        /* A4  MOVS m8, m8 */
     [0xa5] = { X86_OP_MOVS, 0, STRING },               /* A5  MOVS m16/32/64, m16/32/64 */
     [0xaa] = { X86_OP_STOS, 0, STRING | BYTE },        /* AA  STOS m8 (ES:rDI <- AL) */
@@ -237,7 +241,8 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_CMPXCHG] = "cmpxchg", [X86_OP_BT] = "bt", [X86_OP_BTS] = "bts",
     [X86_OP_BTR] = "btr", [X86_OP_BTC] = "btc", [X86_OP_PUSH] = "push",
     [X86_OP_POP] = "pop", [X86_OP_MOVNTI] = "movnti", [X86_OP_MOVS] = "movs",
-    [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods",
+    [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods", [X86_OP_INS] = "ins",
+    [X86_OP_OUTS] = "outs",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 
@@ -484,8 +489,10 @@ static int decode_memory(struct x86_insn *d, const uint8_t *p, unsigned *ip,
     d->scale = 1;
     if (d->flags & X86_F_STRING) {
         d->has_mem = true;
-        d->base = d->op == X86_OP_STOS ? X86_RDI : X86_RSI;
-        if (d->op == X86_OP_STOS)
+        bool to_es = d->op == X86_OP_STOS || d->op == X86_OP_INS;
+
+        d->base = to_es ? X86_RDI : X86_RSI;
+        if (to_es)
             d->seg = X86_ES;
     } else if (d->flags & X86_F_MOFFS) {
         NEED(d->addrsize);
@@ -504,7 +511,7 @@ static int decode_memory(struct x86_insn *d, const uint8_t *p, unsigned *ip,
         d->base = X86_REG_NONE;
         d->rm = (uint8_t)((d->modrm & 7) | (d->rex & 1) << 3);
     }
-    if (d->has_mem && seg_override >= 0 && d->op != X86_OP_STOS) {
+    if (d->has_mem && seg_override >= 0 && d->op != X86_OP_STOS && d->op != X86_OP_INS) {
         /* Long mode ignores ES/CS/SS/DS overrides. */
         if (d->mode != X86_MODE_64 || seg_override >= X86_FS)
             d->seg = (uint8_t)seg_override;
@@ -528,6 +535,9 @@ static void set_sizes(struct x86_insn *d, const struct opent *e, bool osz)
     if ((d->op == X86_OP_PUSH || d->op == X86_OP_POP) &&
         d->mode == X86_MODE_64 && !(d->rex & 8))
         d->opsize = d->memsize = osz ? 2 : 8;
+    /* INS/OUTS move at most 32 bits: REX.W does not widen them (SDM INS). */
+    if ((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && d->opsize == 8)
+        d->opsize = d->memsize = 4;
     if (d->op == X86_OP_MOVNTI && d->opsize == 2)
         d->opsize = d->memsize = 4; /* not reached: 66 selects no form */
 }

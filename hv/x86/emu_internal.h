@@ -35,9 +35,9 @@ static inline void emu_need(struct emu_ctx *ctx, unsigned want)
 /* The code segment's default size: enum x86_mode. */
 static inline unsigned emu_cpu_mode(const struct emu_regs *r)
 {
-    if (!(r->cr0 & EMU_CR0_PE) || (r->rflags & EMU_FL_VM))
+    if (!(r->cr0 & X86_CR0_PE) || (r->rflags & X86_FL_VM))
         return X86_MODE_16;
-    if ((r->efer & EMU_EFER_LMA) && (r->seg[X86_CS].attr & EMU_SEG_L))
+    if ((r->efer & X86_EFER_LMA) && (r->seg[X86_CS].attr & EMU_SEG_L))
         return X86_MODE_64;
     return (r->seg[X86_CS].attr & EMU_SEG_DB) ? X86_MODE_32 : X86_MODE_16;
 }
@@ -86,7 +86,7 @@ static inline enum emu_result emu_translate_fast(struct emu_ctx *ctx, uint64_t l
  * shift down (arithmetically) to 0 or -1. */
 static inline bool emu_canonical(const struct emu_regs *r, uint64_t la)
 {
-    unsigned top = (r->cr4 & EMU_CR4_LA57) ? 56 : 47;
+    unsigned top = (r->cr4 & X86_CR4_LA57) ? 56 : 47;
 
     return (uint64_t)(((int64_t)la >> top) + 1) <= 1;
 }
@@ -136,9 +136,9 @@ static inline void emu_reg_set(struct emu_ctx *ctx, bool rex, unsigned reg, unsi
  * its permissions (the bit positions do not overlap). */
 static inline uint64_t emu_paging_sig(const struct emu_regs *r)
 {
-    return (r->cr4 & (EMU_CR4_PSE | EMU_CR4_PAE | EMU_CR4_LA57 | EMU_CR4_SMEP | EMU_CR4_SMAP)) |
-           (r->efer & (EMU_EFER_LMA | EMU_EFER_NXE)) | (r->cr0 & EMU_CR0_WP) |
-           (r->rflags & EMU_FL_AC) | (uint64_t)r->cpl << 32;
+    return (r->cr4 & (X86_CR4_PSE | X86_CR4_PAE | X86_CR4_LA57 | X86_CR4_SMEP | X86_CR4_SMAP)) |
+           (r->efer & (X86_EFER_LMA | X86_EFER_NXE)) | (r->cr0 & X86_CR0_WP) |
+           (r->rflags & X86_FL_AC) | (uint64_t)r->cpl << 32;
 }
 
 /* ------------------------------------------------ per-exit TLB (paging.c) */
@@ -163,6 +163,7 @@ enum emu_fast_kind {
     EMU_FAST_BASE_DISP = 4,
 };
 #define EMU_FAST_DECLINED (-1) /* nothing done: run the general path */
+#define EMU_FAST_FETCHED (-2)  /* fetched from the caches, not executed */
 
 /* The fast kind of a decoded instruction (computed once per decode). */
 uint8_t emu_fast_kind(const struct x86_insn *d);
@@ -181,5 +182,12 @@ void emu_log_fault(struct emu_ctx *ctx, enum emu_result rc);
  * before anything changed (the general path then runs the instruction).
  * tlb_ready: whether the per-exit TLB is already seeded (full fetch). */
 int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready);
+/* The fast path's entry, which emu_run tries first: in 64-bit code, the
+ * fetch from the caches and then a fast-kind instruction.  Returns EMU_OK
+ * or an EMU_INJECT_* (fault logged) when it ran the instruction,
+ * EMU_FAST_FETCHED when ctx->insn/bytes came from the caches but the
+ * general path must execute it (EMU_RUN_CACHED), EMU_FAST_DECLINED when
+ * it did nothing.  It never calls the general path. */
+int emu_fast_run(struct emu_ctx *ctx, const struct emu_hint *hint);
 
 #endif

@@ -181,7 +181,7 @@ static enum emu_result do_cmpxchg(struct exec *x)
     if (rc)
         return rc;
     emu_alu(X86_OP_CMP, sz, acc, dst, &x->rflags);
-    if (x->rflags & EMU_FL_ZF)
+    if (x->rflags & X86_FL_ZF)
         return rm_write(x, sz, reg_get(x, d->reg, sz));
     rc = rm_write(x, sz, dst);
     if (rc)
@@ -210,7 +210,7 @@ static enum emu_result do_bt(struct exec *x)
     rc = rm_read(x, sz, d->op == X86_OP_BT ? EMU_READ : EMU_WRITE, &v);
     if (rc)
         return rc;
-    x->rflags = (x->rflags & ~(uint64_t)EMU_FL_CF) | ((v & bit) ? EMU_FL_CF : 0);
+    x->rflags = (x->rflags & ~(uint64_t)X86_FL_CF) | ((v & bit) ? X86_FL_CF : 0);
     if (d->op == X86_OP_BT)
         return EMU_OK;
     v = d->op == X86_OP_BTS ? v | bit : d->op == X86_OP_BTR ? v & ~bit : v ^ bit;
@@ -269,9 +269,9 @@ static enum emu_result sse_check(struct exec *x)
 {
     const struct emu_regs *r = &x->ctx->regs;
 
-    if ((r->cr0 & EMU_CR0_EM) || !(r->cr4 & EMU_CR4_OSFXSR))
+    if ((r->cr0 & X86_CR0_EM) || !(r->cr4 & X86_CR4_OSFXSR))
         return emu_raise(x->ctx, EMU_INJECT_UD, 0, 0);
-    if (r->cr0 & EMU_CR0_TS)
+    if (r->cr0 & X86_CR0_TS)
         return emu_raise(x->ctx, EMU_INJECT_NM, 0, 0);
     return EMU_OK;
 }
@@ -345,7 +345,42 @@ static uint64_t seg_base(struct exec *x, unsigned seg)
     return x->ctx->regs.seg[seg].base;
 }
 
-/* One MOVS/STOS/LODS element at rSI/rDI (offsets si, di). */
+/* The port of INS/OUTS (DX), one element in or out.  Reads nothing
+ * answers give all-ones, like the bus. */
+static void port_io(struct exec *x, bool out, uint64_t *v)
+{
+    struct emu_ctx *ctx = x->ctx;
+    unsigned sz = x->d->opsize;
+    uint16_t port = (uint16_t)ctx->regs.gpr[X86_RDX];
+
+    if (!out)
+        *v = 0;
+    if (ctx->ops->port(ctx->opaque, port, sz, out, v) && !out)
+        *v = ~0ull;
+    *v &= emu_size_mask(sz);
+}
+
+/* INS: the destination is checked (segment, both pages' translations)
+ * before the port is read, so a fault leaves the device untouched. */
+static enum emu_result ins_step(struct exec *x, uint64_t di)
+{
+    struct emu_ctx *ctx = x->ctx;
+    unsigned sz = x->d->opsize;
+    uint64_t la, gpa, v;
+    enum emu_result rc;
+
+    rc = emu_linear(ctx, x->mode, X86_ES, di, sz, true, &la);
+    if (!rc)
+        rc = emu_translate(ctx, la, EMU_WRITE, &gpa);
+    if (!rc && (la & 0xfff) + sz > 4096)
+        rc = emu_translate(ctx, (la | 0xfff) + 1, EMU_WRITE, &gpa);
+    if (rc)
+        return rc;
+    port_io(x, false, &v);
+    return emu_mem(ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
+}
+
+/* One MOVS/STOS/LODS/INS/OUTS element at rSI/rDI (offsets si, di). */
 static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
 {
     const struct x86_insn *d = x->d;
@@ -353,6 +388,8 @@ static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
     uint64_t v = 0;
     enum emu_result rc;
 
+    if (d->op == X86_OP_INS)
+        return ins_step(x, di);
     if (d->op == X86_OP_STOS) {
         v = x->ctx->regs.gpr[X86_RAX];
         return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
@@ -364,7 +401,31 @@ static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
         reg_set(x, X86_RAX, sz, v);
         return EMU_OK;
     }
+    if (d->op == X86_OP_OUTS) {
+        port_io(x, true, &v);
+        return EMU_OK;
+    }
     return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
+}
+
+/* The guest-physical page of one string element's linear address, from
+ * *page when already translated (!= ~0), else translated now for `acc`. */
+static enum emu_result page_translate(struct exec *x, unsigned seg, uint64_t la,
+                                      uint64_t *page, enum emu_access acc)
+{
+    struct emu_ctx *ctx = x->ctx;
+    uint64_t gpa;
+    enum emu_result rc;
+
+    if (*page != ~0ull)
+        return EMU_OK;
+    if (!emu_canonical(&ctx->regs, la))
+        return emu_raise(ctx, seg == X86_SS ? EMU_INJECT_SS : EMU_INJECT_GP, 0, 0);
+    rc = emu_translate(ctx, la, acc, &gpa);
+    if (rc)
+        return rc;
+    *page = gpa & ~0xfffull;
+    return EMU_OK;
 }
 
 /* The bus access of one string element whose page is already translated
@@ -374,18 +435,10 @@ static enum emu_result page_access(struct exec *x, unsigned seg, uint64_t la, ui
 {
     struct emu_ctx *ctx = x->ctx;
     bool write = acc == EMU_WRITE;
+    enum emu_result rc = page_translate(x, seg, la, page, acc);
 
-    if (*page == ~0ull) {
-        uint64_t gpa;
-        enum emu_result rc;
-
-        if (!emu_canonical(&ctx->regs, la))
-            return emu_raise(ctx, seg == X86_SS ? EMU_INJECT_SS : EMU_INJECT_GP, 0, 0);
-        rc = emu_translate(ctx, la, acc, &gpa);
-        if (rc)
-            return rc;
-        *page = gpa & ~0xfffull;
-    }
+    if (rc)
+        return rc;
     if (!write)
         *v = 0;
     if (ctx->ops->access(ctx->opaque, *page | (la & 0xfff), sz, write, v) && !write)
@@ -405,7 +458,12 @@ static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t d
     uint64_t v = x->ctx->regs.gpr[X86_RAX];
     enum emu_result rc;
 
-    if (d->op != X86_OP_STOS) {
+    if (d->op == X86_OP_INS) {
+        rc = page_translate(x, X86_ES, dla, dpage, EMU_WRITE);
+        if (rc)
+            return rc;
+        port_io(x, false, &v);
+    } else if (d->op != X86_OP_STOS) {
         rc = page_access(x, d->seg, sla, spage, EMU_READ, sz, &v);
         if (rc)
             return rc;
@@ -413,8 +471,23 @@ static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t d
             reg_set(x, X86_RAX, sz, v);
             return EMU_OK;
         }
+        if (d->op == X86_OP_OUTS) {
+            port_io(x, true, &v);
+            return EMU_OK;
+        }
     }
     return page_access(x, X86_ES, dla, dpage, EMU_WRITE, sz, &v);
+}
+
+/* Which index registers a string instruction walks. */
+static bool string_uses_si(unsigned op)
+{
+    return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS;
+}
+
+static bool string_uses_di(unsigned op)
+{
+    return op == X86_OP_MOVS || op == X86_OP_STOS || op == X86_OP_INS;
 }
 
 /* The bus side of one string pass, kept while it stays on its pages. */
@@ -439,7 +512,7 @@ static uint64_t string_batch(struct exec *x, const struct string_pages *sp, uint
     struct emu_ctx *ctx = x->ctx;
     const struct emu_ops *ops = ctx->ops;
     unsigned sz = d->opsize;
-    bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
+    bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
     uint64_t si = *psi, di = *pdi, k, mask = emu_size_mask(sz);
 
     for (k = 0; k < max; k++) {
@@ -453,8 +526,12 @@ static uint64_t string_batch(struct exec *x, const struct string_pages *sp, uint
             if (ops->access(ctx->opaque, sp->spage | (sla & 0xfff), sz, false, &v))
                 v = ~0ull; /* nothing answered: the bus floats high */
             v &= mask;
-            if (!uses_di)
+            if (d->op == X86_OP_OUTS)
+                port_io(x, true, &v);
+            else if (!uses_di)
                 reg_set(x, X86_RAX, sz, v);
+        } else if (d->op == X86_OP_INS) {
+            port_io(x, false, &v);
         } else {
             v = ctx->regs.gpr[X86_RAX];
         }
@@ -480,10 +557,10 @@ static enum emu_result do_string(struct exec *x, bool *done)
     uint64_t am = emu_size_mask(d->addrsize);
     bool rep = d->prefixes & (X86_P_REP | X86_P_REPNE);
     uint64_t count = rep ? g[X86_RCX] & am : 1;
-    uint64_t delta = (x->rflags & EMU_FL_DF) ? -(uint64_t)d->opsize : d->opsize;
+    uint64_t delta = (x->rflags & X86_FL_DF) ? -(uint64_t)d->opsize : d->opsize;
     unsigned limit = ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
     uint64_t sbase = seg_base(x, d->seg), dbase = seg_base(x, X86_ES);
-    bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
+    bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
     uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
     uint64_t spage = ~0ull, dpage = ~0ull;
     unsigned sz = d->opsize;
@@ -492,6 +569,8 @@ static enum emu_result do_string(struct exec *x, bool *done)
     unsigned n;
 
     *done = false;
+    if ((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && !ctx->ops->port)
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
     for (n = 0; count && n < limit; n++) {
         uint64_t sla = sbase + si, dla = dbase + di;
 
@@ -566,6 +645,7 @@ static enum emu_result execute(struct exec *x, bool *done)
     case X86_OP_POP:
         return do_pop(x);
     case X86_OP_MOVS: case X86_OP_STOS: case X86_OP_LODS:
+    case X86_OP_INS: case X86_OP_OUTS:
         return do_string(x, done);
     case X86_OP_SSE_LOAD: case X86_OP_SSE_STORE:
         return do_sse(x);
@@ -591,7 +671,7 @@ static void remember_code_page(struct emu_ctx *ctx, uint64_t la, uint64_t gpa, u
 {
     struct emu_walk_cache *c = &ctx->wcache[0];
 
-    if ((ctx->regs.cr0 & EMU_CR0_PG) && ctx->map_gen && c->valid && c->lpage == la >> 12 &&
+    if ((ctx->regs.cr0 & X86_CR0_PG) && ctx->map_gen && c->valid && c->lpage == la >> 12 &&
         c->gen == ctx->map_gen && c->page == (gpa & ~0xfffull))
         c->host = p - (gpa & 0xfff);
 }
@@ -722,8 +802,8 @@ static enum emu_result decode_fetched(struct emu_ctx *ctx, unsigned mode,
     }
 }
 
-/* The general path of emu_run (fast.c): fetch (unless the fast path
- * already did), decode, execute, write back. */
+/* The general path of emu_run: fetch (unless the fast path already did),
+ * decode, execute, write back. */
 enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint, unsigned how)
 {
     struct emu_regs *r = &ctx->regs;
@@ -765,8 +845,8 @@ enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint
         emu_log_fault(ctx, rc);
         return rc;
     }
-    if ((x.rflags ^ r->rflags) || (r->rflags & EMU_FL_RF)) {
-        r->rflags = x.rflags & ~(uint64_t)EMU_FL_RF;
+    if ((x.rflags ^ r->rflags) || (r->rflags & X86_FL_RF)) {
+        r->rflags = x.rflags & ~(uint64_t)X86_FL_RF;
         ctx->dirty |= EMU_D_RFLAGS;
     }
     if (done) {
@@ -777,4 +857,43 @@ enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint
         ctx->dirty |= EMU_D_RIP;
     }
     return EMU_OK;
+}
+
+/* The entry of an exit: the fast path first (fast.c), the general path
+ * for everything it does not take. */
+enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+{
+    int rc;
+
+    ctx->dirty = 0;
+    rc = emu_fast_run(ctx, hint);
+    if (rc >= 0)
+        return (enum emu_result)rc;
+    return emu_run_general(ctx, hint, rc == EMU_FAST_FETCHED ? EMU_RUN_CACHED : 0);
+}
+
+/* A fetch from MMIO: refused with #UD and a log line (kept out of the
+ * exit path's frame). */
+static __attribute__((noinline, cold)) enum emu_result fetch_from_mmio(struct emu_ctx *ctx,
+                                                                       uint64_t gpa)
+{
+    plat_log(LOG_WARN, "x86: #UD: execution from MMIO gpa=%#llx rip=%#llx",
+             (unsigned long long)gpa, (unsigned long long)ctx->regs.rip);
+    ctx->dirty = 0;
+    return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+}
+
+enum emu_result emu_ept_violation(struct emu_ctx *ctx, uint64_t qual, uint64_t gpa,
+                                  uint64_t gla)
+{
+    struct emu_hint hint = {
+        .gla = gla,
+        .gpa = gpa,
+        .gla_valid = (qual & EPT_QUAL_GLA_VALID) && (qual & EPT_QUAL_GLA_TRANSLATED),
+        .is_write = qual & EPT_QUAL_WRITE,
+    };
+
+    if (qual & EPT_QUAL_FETCH)
+        return fetch_from_mmio(ctx, gpa);
+    return emu_run(ctx, &hint);
 }

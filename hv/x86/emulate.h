@@ -18,7 +18,8 @@
  *      seg[X86_CS]; set ctx->valid to the EMU_V_* bits of anything else
  *      already filled (cr3, other segments).  The emulator asks ops->load
  *      for the rest only when an instruction needs it.
- *   2. Call emu_run(ctx, &hint) (or mmio_ept_violation() in mmio.h).
+ *   2. Call emu_run(ctx, &hint) (or emu_ept_violation() for an EPT
+ *      violation's qualification).
  *   3. EMU_OK: write back every register named in ctx->dirty (EMU_D_*).
  *      EMU_INJECT_*: also write back ctx->dirty (a REP instruction may have
  *      made progress), then inject ctx->fault (vector, error code, CR2).
@@ -29,6 +30,7 @@
 #define HV_X86_EMULATE_H
 
 #include "hv/lib/base.h"
+#include "hv/x86/arch.h"
 #include "hv/x86/decode.h"
 
 /* A segment register as the VMCS holds it. */
@@ -72,36 +74,6 @@ struct emu_regs {
 #define EMU_D_RIP (1u << 16)
 #define EMU_D_RFLAGS (1u << 17)
 
-/* RFLAGS bits the emulator uses. */
-#define EMU_FL_CF (1u << 0)
-#define EMU_FL_PF (1u << 2)
-#define EMU_FL_AF (1u << 4)
-#define EMU_FL_ZF (1u << 6)
-#define EMU_FL_SF (1u << 7)
-#define EMU_FL_TF (1u << 8)
-#define EMU_FL_DF (1u << 10)
-#define EMU_FL_OF (1u << 11)
-#define EMU_FL_RF (1u << 16)
-#define EMU_FL_VM (1u << 17)
-#define EMU_FL_AC (1u << 18)
-#define EMU_FL_ARITH (EMU_FL_CF | EMU_FL_PF | EMU_FL_AF | EMU_FL_ZF | EMU_FL_SF | EMU_FL_OF)
-
-/* Control register bits the emulator uses. */
-#define EMU_CR0_PE (1ull << 0)
-#define EMU_CR0_EM (1ull << 2)
-#define EMU_CR0_TS (1ull << 3)
-#define EMU_CR0_WP (1ull << 16)
-#define EMU_CR0_PG (1ull << 31)
-#define EMU_CR4_PSE (1ull << 4)
-#define EMU_CR4_PAE (1ull << 5)
-#define EMU_CR4_OSFXSR (1ull << 9)
-#define EMU_CR4_LA57 (1ull << 12)
-#define EMU_CR4_SMEP (1ull << 20)
-#define EMU_CR4_SMAP (1ull << 21)
-#define EMU_EFER_LME (1ull << 8)
-#define EMU_EFER_LMA (1ull << 10)
-#define EMU_EFER_NXE (1ull << 11)
-
 /* What the emulator needs from the world around it. */
 struct emu_ops {
     /* Fills the parts of regs named by `want` (EMU_V_* bits).  May be NULL
@@ -121,6 +93,10 @@ struct emu_ops {
      * then treats reads as all-ones and drops writes, like the bus). */
     int (*access)(void *opaque, uint64_t gpa, unsigned size, bool is_write,
                   uint64_t *val);
+    /* One port access of 1, 2 or 4 bytes for INS/OUTS, as `access` (a
+     * read nothing answers gives all-ones).  NULL: INS/OUTS raise #UD.
+     * The CPU checked IOPL and the TSS bitmap before the exit. */
+    int (*port)(void *opaque, uint16_t port, unsigned size, bool is_write, uint64_t *val);
 };
 
 /* What the exit told us (EPT violation): optional, speeds up translation. */
@@ -211,6 +187,13 @@ struct emu_ctx {
 
 /* Emulates the instruction at CS:RIP.  hint may be NULL. */
 enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint);
+
+/* An EPT violation on guest-physical gpa (guest-linear gla) with its exit
+ * qualification (EPT_QUAL_*, hv/x86/arch.h): a data access runs emu_run
+ * with the exit's translation as the hint; an instruction fetch from MMIO
+ * is refused with #UD and a log line. */
+enum emu_result emu_ept_violation(struct emu_ctx *ctx, uint64_t qual, uint64_t gpa,
+                                  uint64_t gla);
 
 /* Name of a result, for logs. */
 const char *emu_result_name(enum emu_result r);

@@ -153,8 +153,8 @@ static inline __attribute__((always_inline)) void fast_done(struct emu_ctx *ctx)
 {
     struct emu_regs *r = &ctx->regs;
 
-    if (r->rflags & EMU_FL_RF) {
-        r->rflags &= ~(uint64_t)EMU_FL_RF;
+    if (r->rflags & X86_FL_RF) {
+        r->rflags &= ~(uint64_t)X86_FL_RF;
         ctx->dirty |= EMU_D_RFLAGS;
     }
     r->rip += ctx->insn.len;
@@ -198,7 +198,7 @@ static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, 
      * otherwise set the TLB up as a full fetch leaves it and translate as
      * the general path does (after a full fetch it is set up already:
      * that fetch may even have evicted the hint by crossing a page). */
-    if (!tlb_ready && hint && hint->gla_valid && (r->cr0 & EMU_CR0_PG) &&
+    if (!tlb_ready && hint && hint->gla_valid && (r->cr0 & X86_CR0_PG) &&
         (hint->gla ^ la) < 4096 && (!store || hint->is_write)) {
         gpa = (hint->gpa & ~0xfffull) | (la & 0xfff);
     } else {
@@ -223,17 +223,17 @@ int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_rea
 
 /* The rest of an exit after a fetch from the caches, when the hinted
  * case below does not apply: exec_fast from the start (nothing has changed
- * yet), then the general path if it declines. */
-static __attribute__((noinline)) enum emu_result exec_fast_full(struct emu_ctx *ctx,
-                                                                const struct emu_hint *hint)
+ * yet); if it declines, the general path executes what was fetched. */
+static __attribute__((noinline)) int exec_fast_full(struct emu_ctx *ctx,
+                                                    const struct emu_hint *hint)
 {
     int rc = exec_fast(ctx, hint, false);
 
     if (rc == EMU_FAST_DECLINED)
-        return emu_run_general(ctx, hint, EMU_RUN_CACHED);
+        return EMU_FAST_FETCHED;
     if (rc)
         emu_log_fault(ctx, (enum emu_result)rc);
-    return (enum emu_result)rc;
+    return rc;
 }
 
 /* The common case of exec_fast after a fetch from the caches, with no
@@ -243,7 +243,7 @@ static __attribute__((noinline)) enum emu_result exec_fast_full(struct emu_ctx *
  * again from the instruction (nothing has changed yet) -- keeping its
  * translation calls, and the registers they cost, out of this frame.
  * Inlined once for loads and once for stores (store is a constant). */
-static inline __attribute__((always_inline)) enum emu_result
+static inline __attribute__((always_inline)) int
 exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
 {
     const struct x86_insn *d = &ctx->insn;
@@ -255,7 +255,7 @@ exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
         la = r->gpr[d->base & 15] + (uint64_t)d->disp;
     else
         la = fast_ea(ctx, d);
-    if (!hint || !hint->gla_valid || !(r->cr0 & EMU_CR0_PG) || (hint->gla ^ la) >= 4096 ||
+    if (!hint || !hint->gla_valid || !(r->cr0 & X86_CR0_PG) || (hint->gla ^ la) >= 4096 ||
         (store && !hint->is_write) || (la & 0xfff) + size > 4096 || !emu_canonical(r, la))
         return exec_fast_full(ctx, hint);
     gpa = (hint->gpa & ~0xfffull) | (la & 0xfff);
@@ -263,14 +263,10 @@ exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
     return EMU_OK;
 }
 
-/* The entry of an exit: in 64-bit code the fast path first (the fetch
- * from the caches, then a fast-kind instruction), the general path for
- * everything it does not take. */
-enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+int emu_fast_run(struct emu_ctx *ctx, const struct emu_hint *hint)
 {
-    ctx->dirty = 0;
     if (emu_cpu_mode(&ctx->regs) != X86_MODE_64 || !fetch_cached(ctx))
-        return emu_run_general(ctx, hint, 0);
+        return EMU_FAST_DECLINED;
     ctx->fast_fetches++;
     switch (ctx->dcache.fast & EMU_FAST_KIND) {
     case EMU_FAST_LOAD:
@@ -278,6 +274,6 @@ enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
     case EMU_FAST_STORE:
         return exec_fast_hinted(ctx, hint, true);
     default:
-        return emu_run_general(ctx, hint, EMU_RUN_CACHED);
+        return EMU_FAST_FETCHED;
     }
 }

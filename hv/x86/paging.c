@@ -44,7 +44,7 @@ static enum emu_result pf(struct emu_ctx *ctx, uint64_t la, uint32_t err,
         err |= PF_W;
     if (r->cpl == 3)
         err |= PF_U;
-    if (acc == EMU_FETCH && (r->efer & EMU_EFER_NXE || r->cr4 & EMU_CR4_SMEP))
+    if (acc == EMU_FETCH && (r->efer & X86_EFER_NXE || r->cr4 & X86_CR4_SMEP))
         err |= PF_I;
     return emu_raise(ctx, EMU_INJECT_PF, err, la);
 }
@@ -71,9 +71,9 @@ static void take(struct walk *w, uint8_t *p, uint64_t e)
 static int walk64(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
-    bool pae32 = !(r->efer & EMU_EFER_LMA);
-    uint64_t rsvd = (r->efer & EMU_EFER_NXE) ? 0 : PTE_XD;
-    unsigned shift = (r->cr4 & EMU_CR4_LA57) ? 48 : 39;
+    bool pae32 = !(r->efer & X86_EFER_LMA);
+    uint64_t rsvd = (r->efer & X86_EFER_NXE) ? 0 : PTE_XD;
+    unsigned shift = (r->cr4 & X86_CR4_LA57) ? 48 : 39;
     uint64_t table = r->cr3 & ADDR_MASK, e;
     uint8_t *p;
 
@@ -133,7 +133,7 @@ static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
     if (!(e & PTE_P))
         return 0x100;
     take(w, p, e);
-    if ((e & PTE_PS) && (r->cr4 & EMU_CR4_PSE)) {
+    if ((e & PTE_PS) && (r->cr4 & X86_CR4_PSE)) {
         if (e & (1u << 21))
             return 0x100 | PF_P | PF_RSVD;
         /* PSE-36: bits 20:13 of the PDE are physical bits 39:32 */
@@ -157,19 +157,19 @@ static unsigned allowed(const struct emu_ctx *ctx, const struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
     bool user_page = w->and_e & PTE_U, writable = w->and_e & PTE_W;
-    bool nx = (w->or_e & PTE_XD) && (r->efer & EMU_EFER_NXE);
+    bool nx = (w->or_e & PTE_XD) && (r->efer & X86_EFER_NXE);
     unsigned perm = 0;
     bool data_ok, fetch_ok;
 
     if (r->cpl == 3) {
         data_ok = fetch_ok = user_page;
     } else {
-        data_ok = !(user_page && (r->cr4 & EMU_CR4_SMAP) && !(r->rflags & EMU_FL_AC));
-        fetch_ok = !(user_page && (r->cr4 & EMU_CR4_SMEP));
+        data_ok = !(user_page && (r->cr4 & X86_CR4_SMAP) && !(r->rflags & X86_FL_AC));
+        fetch_ok = !(user_page && (r->cr4 & X86_CR4_SMEP));
     }
     if (data_ok) {
         perm |= 1u << EMU_READ;
-        if (writable || (r->cpl != 3 && !(r->cr0 & EMU_CR0_WP)))
+        if (writable || (r->cpl != 3 && !(r->cr0 & X86_CR0_WP)))
             perm |= 1u << EMU_WRITE;
     }
     if (fetch_ok && !nx)
@@ -262,7 +262,7 @@ static void cache_store(struct emu_ctx *ctx, uint64_t la, enum emu_access acc,
     struct emu_walk_cache *c = &ctx->wcache[acc != EMU_FETCH];
     const struct emu_regs *r = &ctx->regs;
 
-    c->esz = (r->cr4 & EMU_CR4_PAE) ? 8 : 4;
+    c->esz = (r->cr4 & X86_CR4_PAE) ? 8 : 4;
     c->n = (uint8_t)w->nread;
     for (unsigned i = 0; i < w->nread; i++) {
         c->ptr[i] = w->rd_ptr[i];
@@ -283,7 +283,7 @@ void emu_tlb_seed(struct emu_ctx *ctx, const struct emu_hint *hint)
 {
     ctx->tlb[0].lpage = ctx->tlb[1].lpage = ~0ull;
     ctx->tlb_next = 0;
-    if (hint && hint->gla_valid && (ctx->regs.cr0 & EMU_CR0_PG))
+    if (hint && hint->gla_valid && (ctx->regs.cr0 & X86_CR0_PG))
         tlb_fill(ctx, hint->gla, hint->gpa & ~0xfffull,
                  1u << EMU_READ | (hint->is_write ? 1u << EMU_WRITE : 0));
 }
@@ -309,7 +309,7 @@ static __attribute__((noinline)) enum emu_result walk_translate(struct emu_ctx *
     w.nread = 0;
     w.and_e = ~0ull;
     w.or_e = 0;
-    st = (r->cr4 & EMU_CR4_PAE) ? walk64(ctx, la, &w) : walk32(ctx, la, &w);
+    st = (r->cr4 & X86_CR4_PAE) ? walk64(ctx, la, &w) : walk32(ctx, la, &w);
     if (st < 0) {
         plat_log(LOG_WARN, "x86: page table of linear %#llx is not in RAM",
                  (unsigned long long)la);
@@ -332,7 +332,7 @@ static __attribute__((noinline)) enum emu_result walk_translate(struct emu_ctx *
 enum emu_result emu_translate(struct emu_ctx *ctx, uint64_t la,
                               enum emu_access acc, uint64_t *gpa)
 {
-    if (!(ctx->regs.cr0 & EMU_CR0_PG)) {
+    if (!(ctx->regs.cr0 & X86_CR0_PG)) {
         *gpa = la;
         return EMU_OK;
     }

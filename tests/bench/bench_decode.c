@@ -143,7 +143,7 @@ static __attribute__((noinline)) enum emu_result one_exit(void)
     enum emu_result rc;
 
     fake_begin(vcpu);
-    rc = mmio_ept_violation(&vcpu->ctx, sc->qual | EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_TRANSLATED,
+    rc = emu_ept_violation(&vcpu->ctx, sc->qual | EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_TRANSLATED,
                             sc->gpa, sc->gpa);
     fake_end(vcpu);
     return rc;

@@ -84,13 +84,13 @@ static void setup(struct fake_vcpu *f, const uint8_t *d, size_t n)
     if (knobs & 1)
         f->full.cpl = 3;
     if (knobs & 2)
-        f->full.rflags |= EMU_FL_DF;
+        f->full.rflags |= X86_FL_DF;
     if (knobs & 4)
-        f->full.rflags |= EMU_FL_AC;
+        f->full.rflags |= X86_FL_AC;
     if (knobs & 8)
-        f->full.cr0 &= ~EMU_CR0_WP;
+        f->full.cr0 &= ~X86_CR0_WP;
     if (knobs & 0x10)
-        f->full.cr4 |= EMU_CR4_SMAP | EMU_CR4_SMEP;
+        f->full.cr4 |= X86_CR4_SMAP | X86_CR4_SMEP;
     /* damage: flip bits of the code page's and one data page's entries */
     if (fake_paged(mode) && dmg) {
         unsigned esz = mode == FAKE_PAGED32 ? 4 : 8;

@@ -68,7 +68,7 @@ struct fake_vcpu {
     /* fake_use_memory_api(): the same RAM and device behind the real
      * memory API and the hv/guest/bus.c glue. */
     AddressSpace as;
-    struct mmio_as_cache as_cache; /* what a VMX backend keeps per vCPU */
+    struct bus_cache as_cache; /* what a VMX backend keeps per vCPU */
     MemoryRegion sys, ram_mr, dev_mr;
     MemoryRegionOps dev_ops;
 };
@@ -254,12 +254,12 @@ static inline int fake_access_memapi(void *opaque, uint64_t gpa, unsigned size, 
 {
     struct fake_vcpu *f = opaque;
 
-    return mmio_as_access_cached(&f->as_cache, &f->as, gpa, size, is_write, val);
+    return bus_as_access_cached(&f->as_cache, &f->as, gpa, size, is_write, val);
 }
 
 static inline uint8_t *fake_ram_ptr_memapi(void *opaque, uint64_t gpa)
 {
-    return mmio_as_ram_ptr(&((struct fake_vcpu *)opaque)->as, gpa);
+    return bus_as_ram_ptr(&((struct fake_vcpu *)opaque)->as, gpa);
 }
 
 static inline void fake_load(void *opaque, struct emu_regs *r, unsigned want);
@@ -455,8 +455,8 @@ static inline void fake_setup_regs(struct fake_vcpu *f)
         r->seg[X86_CS].attr = 0x9b;
         return;
     }
-    r->cr0 = EMU_CR0_PE | (1ull << 4) /* ET */ | EMU_CR0_WP;
-    r->cr4 = EMU_CR4_OSFXSR;
+    r->cr0 = X86_CR0_PE | (1ull << 4) /* ET */ | X86_CR0_WP;
+    r->cr4 = X86_CR4_OSFXSR;
     if (m == FAKE_PROT16) {
         code = 0x9b;
         data = 0x93;
@@ -466,23 +466,23 @@ static inline void fake_setup_regs(struct fake_vcpu *f)
     fake_set_seg(r, X86_CS, 0x08, 0, m == FAKE_PROT16 ? 0xffff : 0xffffffff, code);
     if (!fake_paged(m))
         return;
-    r->cr0 |= EMU_CR0_PG;
+    r->cr0 |= X86_CR0_PG;
     r->cr3 = FAKE_PT_BASE;
     f->pt_next = FAKE_PT_BASE + 0x1000;
     memset(f->ram + FAKE_PT_BASE, 0, 0x1000);
     if (m == FAKE_PAGED32) {
-        r->cr4 |= EMU_CR4_PSE;
+        r->cr4 |= X86_CR4_PSE;
     } else {
-        r->cr4 |= EMU_CR4_PAE;
-        r->efer = EMU_EFER_NXE;
+        r->cr4 |= X86_CR4_PAE;
+        r->efer = X86_EFER_NXE;
     }
     if (m == FAKE_LONG4 || m == FAKE_LONG5 || m == FAKE_COMPAT) {
-        r->efer |= EMU_EFER_LME | EMU_EFER_LMA;
+        r->efer |= X86_EFER_LME | X86_EFER_LMA;
         if (m != FAKE_COMPAT)
             r->seg[X86_CS].attr = 0xa09b; /* L=1, D=0 */
     }
     if (m == FAKE_LONG5)
-        r->cr4 |= EMU_CR4_LA57;
+        r->cr4 |= X86_CR4_LA57;
 }
 
 /* Identity-maps RAM and the device window with 4 KiB pages. */

@@ -76,6 +76,7 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
         case 0x8f: return reg == 0 && m == ZYDIS_MNEMONIC_POP;
         case 0xa0: case 0xa1: case 0xa2: case 0xa3: return m == ZYDIS_MNEMONIC_MOV;
         case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad: return true;
+        case 0x6c: case 0x6d: case 0x6e: case 0x6f: return true; /* INS, OUTS */
         case 0xc6: case 0xc7: return reg == 0 && m == ZYDIS_MNEMONIC_MOV;
         case 0xf6: case 0xf7: return reg == 0 || reg == 2 || reg == 3;
         case 0xfe: return reg <= 1;
@@ -181,9 +182,11 @@ static bool compare(const struct x86_insn *d, const ZydisDecodedInstruction *zi,
     if (d->len != zi->length)
         return false;
     *why = "operand size";
-    /* SSE moves and MOVNTI have fixed sizes: their memory operand's size
-     * is compared below instead of the operand-size attribute. */
+    /* SSE moves and MOVNTI have fixed sizes, and INS/OUTS ignore REX.W
+     * (Zydis still reports a 64-bit operand-size attribute for them): their
+     * memory operand's size is compared below instead. */
     if (d->op != X86_OP_SSE_LOAD && d->op != X86_OP_SSE_STORE && d->op != X86_OP_MOVNTI &&
+        !((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && (d->rex & 8)) &&
         d->opsize * 8u != zi->operand_width)
         return false;
     *why = "address size";
@@ -289,6 +292,7 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0x8f }, 1, 0 }, { { 0xa0 }, 1, -1 }, { { 0xa1 }, 1, -1 }, { { 0xa2 }, 1, -1 },
     { { 0xa3 }, 1, -1 }, { { 0xa4 }, 1, -1 }, { { 0xa5 }, 1, -1 }, { { 0xaa }, 1, -1 },
     { { 0xab }, 1, -1 }, { { 0xac }, 1, -1 }, { { 0xad }, 1, -1 }, { { 0xc6 }, 1, 0 },
+    { { 0x6c }, 1, -1 }, { { 0x6d }, 1, -1 }, { { 0x6e }, 1, -1 }, { { 0x6f }, 1, -1 },
     { { 0xc7 }, 1, 0 }, { { 0xf6 }, 1, 0 }, { { 0xf6 }, 1, 2 }, { { 0xf6 }, 1, 3 },
     { { 0xf7 }, 1, 0 }, { { 0xf7 }, 1, 2 }, { { 0xf7 }, 1, 3 }, { { 0xfe }, 1, 0 },
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },

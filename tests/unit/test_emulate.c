@@ -25,12 +25,12 @@ struct form_case {
     int log_off;                       /* byte offset of those accesses */
 };
 
-#define CF EMU_FL_CF
-#define PF EMU_FL_PF
-#define AF EMU_FL_AF
-#define ZF EMU_FL_ZF
-#define SF EMU_FL_SF
-#define OF EMU_FL_OF
+#define CF X86_FL_CF
+#define PF X86_FL_PF
+#define AF X86_FL_AF
+#define ZF X86_FL_ZF
+#define SF X86_FL_SF
+#define OF X86_FL_OF
 #define ALL1 0xffffffffffffffffull
 #define M8 0x8877665544332211ull
 
@@ -475,11 +475,11 @@ static void test_sse_faults(void)
     CHECK_EQ(f->ctx.fault.vector, 13);
     CHECK_EQ(f->nlog, 0);
     CHECK_EQ(run(CODE(0x66, 0x0f, 0x7f, 0x06)), EMU_INJECT_GP); /* movdqa store */
-    f->full.cr0 |= EMU_CR0_TS;
+    f->full.cr0 |= X86_CR0_TS;
     CHECK_EQ(run(CODE(0x0f, 0x10, 0x06)), EMU_INJECT_NM);
     CHECK_EQ(f->ctx.fault.vector, 7);
-    f->full.cr0 &= ~EMU_CR0_TS;
-    f->full.cr4 &= ~EMU_CR4_OSFXSR;
+    f->full.cr0 &= ~X86_CR0_TS;
+    f->full.cr4 &= ~X86_CR4_OSFXSR;
     CHECK_EQ(run(CODE(0x0f, 0x10, 0x06)), EMU_INJECT_UD);
     /* nothing changed: RIP stays, no device access */
     ex.regs.rip -= 3;
@@ -544,8 +544,8 @@ static void test_lazy_loads(void)
 {
     start(FAKE_LONG4);
     f->full.gpr[X86_RSI] = DEV;
-    f->full.cr0 &= ~EMU_CR0_PG; /* a flat guest without paging needs no CR3 */
-    f->full.efer &= ~EMU_EFER_LMA;
+    f->full.cr0 &= ~X86_CR0_PG; /* a flat guest without paging needs no CR3 */
+    f->full.efer &= ~X86_EFER_LMA;
     f->full.seg[X86_CS].attr = 0xc09b;
     f->loads = 0;
     CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);

@@ -82,13 +82,13 @@ static void test_alu_vs_cpu(void)
     for (unsigned n = 0; n < 200000; n++) {
         unsigned op = ops[rnd() % ARRAY_SIZE(ops)], sz = sizes[rnd() % 4];
         uint64_t a = operand(), b = operand(), mask = emu_size_mask(sz);
-        uint64_t fin = (rnd() & EMU_FL_ARITH) | 0x202, fcpu, femu = fin;
+        uint64_t fin = (rnd() & X86_FL_ARITH) | 0x202, fcpu, femu = fin;
         uint64_t rcpu = native(op, sz, a, b, fin, &fcpu);
         uint64_t remu = emu_alu(op, sz, a, b, &femu);
-        uint64_t cmpmask = EMU_FL_ARITH;
+        uint64_t cmpmask = X86_FL_ARITH;
 
         if (op == X86_OP_AND || op == X86_OP_OR || op == X86_OP_XOR || op == X86_OP_TEST)
-            cmpmask &= ~(uint64_t)EMU_FL_AF;
+            cmpmask &= ~(uint64_t)X86_FL_AF;
         if (op == X86_OP_CMP || op == X86_OP_TEST)
             rcpu = remu; /* no destination written */
         if (((rcpu ^ remu) & mask) || ((fcpu ^ femu) & cmpmask)) {
@@ -100,7 +100,7 @@ static void test_alu_vs_cpu(void)
                         (unsigned long long)(femu & cmpmask));
         }
         /* Flags outside the six are never touched. */
-        CHECK_EQ(femu & ~(uint64_t)EMU_FL_ARITH, fin & ~(uint64_t)EMU_FL_ARITH);
+        CHECK_EQ(femu & ~(uint64_t)X86_FL_ARITH, fin & ~(uint64_t)X86_FL_ARITH);
     }
     CHECK_EQ(bad, 0);
 }

@@ -168,7 +168,7 @@ static void mut_cpl(struct fake_vcpu *f, uint64_t arg)
 static void mut_smep(struct fake_vcpu *f, uint64_t arg)
 {
     (void)arg;
-    f->full.cr4 ^= EMU_CR4_SMEP;
+    f->full.cr4 ^= X86_CR4_SMEP;
 }
 
 /* Another CR3 value: a copy of the top-level table elsewhere, plus
@@ -190,7 +190,7 @@ static void mut_map_gen(struct fake_vcpu *f, uint64_t arg)
 static void mut_rf(struct fake_vcpu *f, uint64_t arg)
 {
     (void)arg;
-    f->full.rflags ^= EMU_FL_RF;
+    f->full.rflags ^= X86_FL_RF;
 }
 
 static void mut_nothing(struct fake_vcpu *f, uint64_t arg)
@@ -251,10 +251,10 @@ static void setup_case(struct fake_vcpu *f, enum fake_mode m, uint64_t seed)
     }
     for (unsigned r = 0; r < 16; r++)
         f->full.gpr[r] = rnd_reg();
-    f->full.rflags = 0x2 | (rnd_below(4) == 0 ? EMU_FL_RF : 0) | (rnd() & EMU_FL_ARITH);
+    f->full.rflags = 0x2 | (rnd_below(4) == 0 ? X86_FL_RF : 0) | (rnd() & X86_FL_ARITH);
     f->full.cpl = rnd_below(6) == 0 ? 3 : 0;
     if (rnd_below(4) == 0)
-        f->full.cr4 |= EMU_CR4_SMAP | EMU_CR4_SMEP;
+        f->full.cr4 |= X86_CR4_SMAP | X86_CR4_SMEP;
     /* RIP: the usual place, or close to the end of its page */
     f->full.rip = rnd_below(3) ? FAKE_CODE_IP : FAKE_CODE_IP + 0xfe0 + rnd_below(32);
     f->map_gen = rnd_below(8) ? 1 : 0;
@@ -461,7 +461,7 @@ static void test_fast_exec_forms(void)
     /* mov [rsi],bh (no REX) with RF set: RF is cleared and reported */
     code(CODE(0x88, 0x3e));
     f->full.gpr[X86_RBX] = 0x5a00;
-    f->full.rflags |= EMU_FL_RF;
+    f->full.rflags |= X86_FL_RF;
     CHECK_EQ(step(&wr), EMU_OK);
     CHECK(fake_log_at(f, 0, DEV + 0x100, 1, true, 0x5a));
     CHECK_EQ(f->full.rflags, 0x2);

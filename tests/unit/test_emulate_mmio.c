@@ -35,7 +35,7 @@ static enum emu_result exit_at(const uint8_t *code, size_t n, uint64_t qual, uin
     ex.regs.rip += n;
     f->nlog = 0;
     fake_begin(f);
-    rc = mmio_ept_violation(&f->ctx, qual, gpa, gpa);
+    rc = emu_ept_violation(&f->ctx, qual, gpa, gpa);
     fake_end(f);
     return rc;
 }
@@ -121,51 +121,51 @@ static void test_fetch_and_unassigned(void)
     CHECK_EQ(fake_diff(f, &ex), 0);
 }
 
-/* The one-range cache of mmio_as_access_cached: a hit dispatches like
+/* The one-range cache of bus_as_access_cached: a hit dispatches like
  * address_space_read/write; after the map changes (a re-render) the old
  * range is never used again. */
 static void test_range_cache(void)
 {
-    struct mmio_as_cache c = { 0 };
+    struct bus_cache c = { 0 };
     uint64_t v = 0;
 
     start(FAKE_LONG4, 8);
     put(f->dev + 0x28, 0x55667788, 4);
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 0);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 0);
     CHECK_EQ(v, 0x55667788);
     CHECK(c.fr != NULL);
     f->nlog = 0;
     v = 0x1234;
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, DEV + 0x30, 2, true, &v), 0);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, DEV + 0x30, 2, true, &v), 0);
     CHECK_EQ(f->nlog, 1);
     CHECK(fake_log_at(f, 0, DEV + 0x30, 2, true, 0x1234));
     /* RAM goes the general way (and is read directly) */
     put(f->ram + 0x5000, 0xabcd, 2);
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, 0x5000, 2, false, &v), 0);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, 0x5000, 2, false, &v), 0);
     CHECK_EQ(v, 0xabcd);
     /* move the device: its old place is unassigned, the cache must see it */
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 0);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 0);
     memory_region_transaction_begin();
     CHECK_EQ(memory_region_set_address(&f->dev_mr, 0x40000000), 0);
     CHECK_EQ(memory_region_transaction_commit(), 0);
     f->nlog = 0;
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 1);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, DEV + 0x28, 4, false, &v), 1);
     CHECK_EQ(v, 0xffffffff);
     CHECK_EQ(f->nlog, 0);
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, 0x40000028, 4, false, &v), 0);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, 0x40000028, 4, false, &v), 0);
     CHECK_EQ(v, 0x55667788);
     CHECK_EQ(f->nlog, 1);
     /* an access that leaves the range: split as address_space_read does */
-    CHECK_EQ(mmio_as_access_cached(&c, &f->as, 0x40000000 + FAKE_DEV_SIZE - 2, 4, false, &v), 1);
+    CHECK_EQ(bus_as_access_cached(&c, &f->as, 0x40000000 + FAKE_DEV_SIZE - 2, 4, false, &v), 1);
     CHECK_EQ(v >> 16, 0xffff);
 }
 
 static void test_ram_ptr(void)
 {
     start(FAKE_PROT32, 8);
-    CHECK(mmio_as_ram_ptr(&f->as, 0x1234) == f->ram + 0x1234);
-    CHECK(mmio_as_ram_ptr(&f->as, DEV) == NULL);
-    CHECK(mmio_as_ram_ptr(&f->as, 0x40000000) == NULL);
+    CHECK(bus_as_ram_ptr(&f->as, 0x1234) == f->ram + 0x1234);
+    CHECK(bus_as_ram_ptr(&f->as, DEV) == NULL);
+    CHECK(bus_as_ram_ptr(&f->as, 0x40000000) == NULL);
 }
 
 int main(void)

@@ -196,7 +196,7 @@ static void test_page_faults(void)
         CHECK_EQ(run(CODE(0x01, 0x06)), EMU_INJECT_PF);
         CHECK_EQ(f->ctx.fault.error_code, 3);
         CHECK_EQ(f->nlog, 0);
-        f->full.cr0 &= ~EMU_CR0_WP; /* supervisor ignores R/W without WP */
+        f->full.cr0 &= ~X86_CR0_WP; /* supervisor ignores R/W without WP */
         CHECK_EQ(run(CODE(0x89, 0x07)), EMU_OK);
         CHECK_EQ(f->nlog, 1);
         /* user mode: write to read-only faults even without WP */
@@ -209,14 +209,14 @@ static void test_page_faults(void)
         CHECK_EQ(f->ctx.fault.error_code, 5);
         /* SMAP: supervisor data access to a user page, unless EFLAGS.AC */
         f->full.cpl = 0;
-        f->full.cr4 |= EMU_CR4_SMAP;
+        f->full.cr4 |= X86_CR4_SMAP;
         put(f->ram + pte, (la & ~0xfffull) | FAKE_PTE_DEFAULT, esz);
         CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_INJECT_PF);
         CHECK_EQ(f->ctx.fault.error_code, 1);
-        f->full.rflags |= EMU_FL_AC;
+        f->full.rflags |= X86_FL_AC;
         CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
-        f->full.rflags &= ~(uint64_t)EMU_FL_AC;
-        f->full.cr4 &= ~EMU_CR4_SMAP;
+        f->full.rflags &= ~(uint64_t)X86_FL_AC;
+        f->full.cr4 &= ~X86_CR4_SMAP;
         /* instruction fetch from an NX page (PAE and up); the fetch of a
          * code page without U at CPL 3 faults too */
         {
@@ -228,10 +228,10 @@ static void test_page_faults(void)
                 CHECK_EQ(f->ctx.fault.cr2, f->full.rip);
                 CHECK_EQ(f->ctx.fault.error_code, 0x11);
                 /* XD set while EFER.NXE is clear: reserved-bit fault */
-                f->full.efer &= ~EMU_EFER_NXE;
+                f->full.efer &= ~X86_EFER_NXE;
                 CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_INJECT_PF);
                 CHECK_EQ(f->ctx.fault.error_code, 0x09);
-                f->full.efer |= EMU_EFER_NXE;
+                f->full.efer |= X86_EFER_NXE;
             }
             put(f->ram + cpte, old & ~FAKE_PTE_U, esz);
             f->full.cpl = 3;
@@ -301,7 +301,7 @@ static void test_large_pages(void)
         ex.regs.gpr[X86_RAX] = 0x6b6b6b6b;
         CHECK_EQ(fake_diff(f, &ex), 0);
         /* without CR4.PSE the PS bit is ignored: the PDE points at a table */
-        f->full.cr4 &= ~EMU_CR4_PSE;
+        f->full.cr4 &= ~X86_CR4_PSE;
         put(f->ram + 7 * 4, 0, 4); /* the "page table" at gpa 0: entry 7 */
         CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_INJECT_PF);
         CHECK_EQ(f->ctx.fault.error_code, 0);

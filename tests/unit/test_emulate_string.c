@@ -24,7 +24,7 @@ static void test_single(void)
     put(ex.dev + 0x14, 0x1122334455667788ull, 8);
     CHECK_EQ(fake_diff(f, &ex), 0);
     /* lodsw with DF=1 */
-    f->full.rflags |= EMU_FL_DF;
+    f->full.rflags |= X86_FL_DF;
     f->full.gpr[X86_RSI] = DEV + 0x14;
     CHECK_EQ(run(CODE(0x66, 0xad)), EMU_OK);
     ex.regs.gpr[X86_RSI] = DEV + 0x12;
@@ -32,7 +32,7 @@ static void test_single(void)
     CHECK_EQ(fake_diff(f, &ex), 0);
     CHECK(fake_log_at(f, 0, DEV + 0x14, 2, false, 0x7788));
     /* movsb from the device to RAM, fs: override on the source */
-    f->full.rflags &= ~(uint64_t)EMU_FL_DF;
+    f->full.rflags &= ~(uint64_t)X86_FL_DF;
     f->full.seg[X86_FS].base = 0x10;
     f->full.gpr[X86_RSI] = DEV + 0x04;
     f->full.gpr[X86_RDI] = 0x9000;
@@ -162,7 +162,7 @@ static struct fake_vcpu *prepare(const struct str_case *c)
     v->full.gpr[X86_RCX] = c->rcx;
     v->full.gpr[X86_RAX] = c->rax;
     if (c->df)
-        v->full.rflags |= EMU_FL_DF;
+        v->full.rflags |= X86_FL_DF;
     if (c->hole)
         put(v->ram + fake_leaf(v, c->hole), 0, 8);
     fake_code(v, c->code, c->len);

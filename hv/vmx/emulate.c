@@ -1,43 +1,32 @@
 /*
- * EPT violations on MMIO: the VMX side of the emulator contract in
- * hv/x86/emulate.h.  The guest's registers go from the VMCS and the saved
- * GPRs into an emu_ctx, hv/guest/bus.c decodes and performs the access
- * through the memory API's dispatch, and what the emulator changed goes
- * back into the VMCS; a fault it reports is injected into the guest.
+ * The VT-x side of the emulator contract in hv/x86/emulate.h, for MMIO
+ * (EPT violations) and string port I/O (INS/OUTS exits): the guest's
+ * registers go from the VMCS and the saved GPRs into the vCPU's emu_ctx,
+ * the emulator runs the instruction with its accesses going to the
+ * machine's bus (hv/guest/bus.h), and what it changed goes back into the
+ * VMCS; a fault it reports is injected.  Nothing here decides anything
+ * about the access itself.
  */
 #include "hv/lib/fmt.h"
 #include "hv/lib/platform.h"
 #include "hv/guest/machine.h"
 #include "hv/vmx/vcpu.h"
-#include "hv/guest/bus.h"
 
-#define CR0_PE 1ull
 
-/* Through the coalescing layer: writes to a coalesced window queue up,
- * anything else delivers the queue first (devices/coalesced.h). */
+/* Memory and ports: straight to the machine's bus (hv/guest/bus.h). */
 static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
 {
-    struct guest_machine *m = ((struct vcpu *)opaque)->machine;
-    MemTxResult r;
-
-    /* Nothing queued and not a coalesced window: the direct path. */
-    if (!m->cm_on || (!m->cm.count && !coalesced_mmio_covers(&m->cm, gpa, size)))
-        return mmio_as_access_cached(&m->mmio_cache, &m->as_mem, gpa, size, is_write, val);
-    if (is_write) {
-        r = coalesced_mmio_write(&m->cm, gpa, *val, size);
-    } else {
-        *val = 0;
-        r = coalesced_mmio_read(&m->cm, gpa, val, size);
-    }
-    /* As mmio_as_access: device refusals behave like the bus. */
-    return r == MEMTX_DECODE_ERROR;
+    return bus_mem_access(&((struct vcpu *)opaque)->machine->bus, gpa, size, is_write, val);
 }
 
 static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
 {
-    struct vcpu *v = opaque;
+    return bus_ram_ptr(&((struct vcpu *)opaque)->machine->bus, gpa);
+}
 
-    return mmio_as_ram_ptr(&v->machine->as_mem, gpa);
+static int op_port(void *opaque, uint16_t port, unsigned size, bool is_write, uint64_t *val)
+{
+    return bus_port_access(&((struct vcpu *)opaque)->machine->bus, port, size, is_write, val);
 }
 
 /* hv never touches FPU/SSE state (-mgeneral-regs-only) and VM exits do
@@ -75,6 +64,7 @@ static const struct emu_ops vmx_emu_ops = {
     .set_xmm = op_set_xmm,
     .ram_ptr = op_ram_ptr,
     .access = op_access,
+    .port = op_port,
 };
 
 static const uint64_t seg_fields[X86_NR_SEGS][4] = {
@@ -130,15 +120,8 @@ static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
     r->cr4 = vmread(VMCS_GUEST_CR4);
     r->efer = vmread(VMCS_GUEST_EFER);
     load_seg(&r->seg[X86_CS], X86_CS);
-    r->cpl = (r->cr0 & CR0_PE) ? (uint8_t)((vmread(VMCS_GUEST_SS_AR) >> 5) & 3) : 0;
+    r->cpl = (r->cr0 & X86_CR0_PE) ? (uint8_t)((vmread(VMCS_GUEST_SS_AR) >> 5) & 3) : 0;
     ctx->valid = EMU_V_SEG(X86_CS);
-}
-
-void vmx_emu_fill(struct vcpu *v, struct emu_ctx *ctx)
-{
-    fill_common(v, ctx);
-    op_load(v, &ctx->regs, EMU_V_ALL & ~ctx->valid);
-    ctx->valid = EMU_V_ALL;
 }
 
 static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
@@ -163,14 +146,15 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
         vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
 }
 
-/* Hardware exception into the guest at the next entry (SDM 24.8.3). */
+/* Hardware exception into the guest at the next entry (SDM Vol. 3C 24.8.3). */
 void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f)
 {
     /* Real mode (unrestricted guest, CR0.PE=0) takes no error codes. */
-    bool ec = f->has_error_code && (vmread(VMCS_GUEST_CR0) & CR0_PE);
-    uint32_t info = (1u << 31) | (3u << 8) | f->vector | (ec ? 1u << 11 : 0);
+    bool ec = f->has_error_code && (vmread(VMCS_GUEST_CR0) & X86_CR0_PE);
+    uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT |
+                    f->vector | (ec ? INTR_INFO_ERROR_CODE : 0);
 
-    if (f->vector == 14)
+    if (f->vector == X86_VEC_PF)
         v->regs.cr2 = f->cr2;
     if (ec)
         vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, f->error_code);
@@ -190,34 +174,44 @@ static void log_fault(const struct emu_ctx *ctx, enum emu_result r, uint64_t gpa
     plat_log(LOG_WARN, "mmio: %s at rip %#llx (gpa %#llx), bytes: %s: vector %u injected%s",
              emu_result_name(r), (unsigned long long)ctx->regs.rip, (unsigned long long)gpa,
              n ? hex : "(none fetched)", ctx->fault.vector,
-             ctx->fault.vector == 14 ? " with CR2" : "");
+             ctx->fault.vector == X86_VEC_PF ? " with CR2" : "");
 }
 
-static struct emu_ctx mmio_ctx; /* large; one vCPU, one exit at a time */
+/* After emu_run: registers back, a fault injected. */
+static void finish(struct vcpu *v, struct emu_ctx *ctx, enum emu_result r, uint64_t gpa)
+{
+    write_back(v, ctx);
+    if (r == EMU_OK)
+        return;
+    log_fault(ctx, r, gpa);
+    vmx_inject_fault(v, &ctx->fault);
+}
 
 /* A new guest starts with empty emulator caches and zeroed XMM registers:
  * nothing of the previous guest's state reaches it. */
-void vmx_emu_reset(void)
+void vmx_emu_reset(struct vcpu *v)
 {
     static const uint8_t zero[16];
 
-    memset(&mmio_ctx, 0, sizeof(mmio_ctx));
+    memset(&v->emu, 0, sizeof(v->emu));
     for (unsigned i = 0; i < 16; i++)
         x86_live_xmm_set(i, zero);
 }
 
-bool vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
+void vmx_mmio_exit(struct vcpu *v, uint64_t qual, uint64_t gpa)
 {
-    struct emu_ctx *ctx = &mmio_ctx;
-    enum emu_result r;
+    struct emu_ctx *ctx = &v->emu;
 
     fill_common(v, ctx);
-    r = mmio_ept_violation(ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR));
-    write_back(v, ctx);
     v->mmio_exits++;
-    if (r == EMU_OK)
-        return true;
-    log_fault(ctx, r, gpa);
-    vmx_inject_fault(v, &ctx->fault);
-    return true;
+    finish(v, ctx, emu_ept_violation(ctx, qual, gpa, vmread(VMCS_GUEST_LINEAR_ADDR)), gpa);
+}
+
+void vmx_string_io_exit(struct vcpu *v)
+{
+    struct emu_ctx *ctx = &v->emu;
+
+    fill_common(v, ctx);
+    v->string_io++;
+    finish(v, ctx, emu_run(ctx, NULL), 0);
 }

@@ -1,0 +1,11 @@
+build-mem/san/ept/ept_dirty.o: ept/ept_dirty.c ept/ept_internal.h \
+ ept/ept.h hv/lib/base.h ept/ept_entry.h ept/ept_pool.h hv/lib/platform.h \
+ ept/ept_listener.h memory/memory.h
+ept/ept_internal.h:
+ept/ept.h:
+hv/lib/base.h:
+ept/ept_entry.h:
+ept/ept_pool.h:
+hv/lib/platform.h:
+ept/ept_listener.h:
+memory/memory.h:

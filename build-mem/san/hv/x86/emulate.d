@@ -1,0 +1,10 @@
+build-mem/san/hv/x86/emulate.o: hv/x86/emulate.c hv/x86/emu_internal.h \
+ hv/x86/emulate.h hv/lib/base.h hv/x86/arch.h hv/x86/decode.h \
+ hv/lib/platform.h hv/lib/fmt.h
+hv/x86/emu_internal.h:
+hv/x86/emulate.h:
+hv/lib/base.h:
+hv/x86/arch.h:
+hv/x86/decode.h:
+hv/lib/platform.h:
+hv/lib/fmt.h:
