@@ -1,7 +1,0 @@
-build-mem/san/hv/x86/alu.o: hv/x86/alu.c hv/x86/emu_internal.h \
- hv/x86/emulate.h hv/lib/base.h hv/x86/arch.h hv/x86/decode.h
-hv/x86/emu_internal.h:
-hv/x86/emulate.h:
-hv/lib/base.h:
-hv/x86/arch.h:
-hv/x86/decode.h:
