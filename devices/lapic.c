@@ -209,7 +209,7 @@ static void send_ipi(Lapic *s)
         return;
     }
     if (to_self)
-        deliver_local(s, mode, vector, level && mode != APIC_DM_FIXED ? false : level);
+        deliver_local(s, mode, vector, level);
 }
 
 /* ------------------------------------------------------------------ timer */
