@@ -150,7 +150,7 @@ void emu_tlb_seed(struct emu_ctx *ctx, const struct emu_hint *hint);
  * cache would have. */
 void emu_tlb_fill_from_fetch_cache(struct emu_ctx *ctx, uint64_t la);
 
-/* ------------------------------------------------------ fast path (fast.c)
+/* ------------------------------------------------------ fast path (fast.h)
  * Forms the fast path executes (ctx->dcache.fast). */
 enum emu_fast_kind {
     EMU_FAST_NONE = 0,
@@ -165,10 +165,9 @@ enum emu_fast_kind {
 #define EMU_FAST_DECLINED (-1) /* nothing done: run the general path */
 #define EMU_FAST_FETCHED (-2)  /* fetched from the caches, not executed */
 
-/* The fast kind of a decoded instruction (computed once per decode). */
-uint8_t emu_fast_kind(const struct x86_insn *d);
+
 /* emu_run without the fast fetch (emulate.c).  how: EMU_RUN_CACHED when
- * ctx->insn, bytes and nbytes were filled from the caches (fast.c) for the
+ * ctx->insn, bytes and nbytes were filled from the caches (fast.h) for the
  * current CS:RIP in 64-bit mode and nothing else was done;
  * EMU_RUN_REFERENCE never uses the fast path at all (tests compare the two
  * paths with it). */
@@ -177,17 +176,6 @@ uint8_t emu_fast_kind(const struct x86_insn *d);
 enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint, unsigned how);
 /* Logs the one line of an injected fault (emulate.c). */
 void emu_log_fault(struct emu_ctx *ctx, enum emu_result rc);
-/* Executes a fast-kind instruction in 64-bit mode.  Returns EMU_OK (RIP
- * advanced), an EMU_INJECT_* from translation, or EMU_FAST_DECLINED
- * before anything changed (the general path then runs the instruction).
- * tlb_ready: whether the per-exit TLB is already seeded (full fetch). */
-int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready);
-/* The fast path's entry, which emu_run tries first: in 64-bit code, the
- * fetch from the caches and then a fast-kind instruction.  Returns EMU_OK
- * or an EMU_INJECT_* (fault logged) when it ran the instruction,
- * EMU_FAST_FETCHED when ctx->insn/bytes came from the caches but the
- * general path must execute it (EMU_RUN_CACHED), EMU_FAST_DECLINED when
- * it did nothing.  It never calls the general path. */
-int emu_fast_run(struct emu_ctx *ctx, const struct emu_hint *hint);
+
 
 #endif

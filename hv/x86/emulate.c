@@ -7,6 +7,7 @@
  * after the last completed iteration, as on a CPU).
  */
 #include "hv/x86/emu_internal.h"
+#include "hv/x86/fast.h"
 #include "hv/lib/platform.h"
 #include "hv/lib/fmt.h"
 
@@ -512,7 +513,8 @@ static uint64_t string_batch(struct exec *x, const struct string_pages *sp, uint
     struct emu_ctx *ctx = x->ctx;
     const struct emu_ops *ops = ctx->ops;
     unsigned sz = d->opsize;
-    bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
+    /* MOVS, STOS or LODS: INS/OUTS never batch */
+    bool uses_si = d->op != X86_OP_STOS, uses_di = d->op != X86_OP_LODS;
     uint64_t si = *psi, di = *pdi, k, mask = emu_size_mask(sz);
 
     for (k = 0; k < max; k++) {
@@ -526,12 +528,8 @@ static uint64_t string_batch(struct exec *x, const struct string_pages *sp, uint
             if (ops->access(ctx->opaque, sp->spage | (sla & 0xfff), sz, false, &v))
                 v = ~0ull; /* nothing answered: the bus floats high */
             v &= mask;
-            if (d->op == X86_OP_OUTS)
-                port_io(x, true, &v);
-            else if (!uses_di)
+            if (!uses_di)
                 reg_set(x, X86_RAX, sz, v);
-        } else if (d->op == X86_OP_INS) {
-            port_io(x, false, &v);
         } else {
             v = ctx->regs.gpr[X86_RAX];
         }
@@ -561,6 +559,8 @@ static enum emu_result do_string(struct exec *x, bool *done)
     unsigned limit = ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
     uint64_t sbase = seg_base(x, d->seg), dbase = seg_base(x, X86_ES);
     bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
+    /* INS/OUTS go element by element (each is a device access anyway). */
+    bool port = d->op == X86_OP_INS || d->op == X86_OP_OUTS;
     uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
     uint64_t spage = ~0ull, dpage = ~0ull;
     unsigned sz = d->opsize;
@@ -569,7 +569,7 @@ static enum emu_result do_string(struct exec *x, bool *done)
     unsigned n;
 
     *done = false;
-    if ((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && !ctx->ops->port)
+    if (port && !ctx->ops->port)
         return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
     for (n = 0; count && n < limit; n++) {
         uint64_t sla = sbase + si, dla = dbase + di;
@@ -589,7 +589,7 @@ static enum emu_result do_string(struct exec *x, bool *done)
         si = (si + delta) & am;
         di = (di + delta) & am;
         count--;
-        if (paged && count && n + 1 < limit) {
+        if (paged && count && n + 1 < limit && !port) {
             /* the rest of this page in a tight loop */
             struct string_pages sp = {
                 .sbase = sbase, .dbase = dbase, .slpage = sla & ~0xfffull,
@@ -666,7 +666,7 @@ static void copy_bytes(uint8_t *dst, const uint8_t *src, unsigned n)
 
 /* After a fetch through the walk cache (or a walk that refilled it) for
  * the page of la: remember ram_ptr's answer for that page, so the next
- * exit at the same RIP can compare the bytes in place (fast.c). */
+ * exit at the same RIP can compare the bytes in place (fast.h). */
 static void remember_code_page(struct emu_ctx *ctx, uint64_t la, uint64_t gpa, uint8_t *p)
 {
     struct emu_walk_cache *c = &ctx->wcache[0];
@@ -859,17 +859,24 @@ enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint
     return EMU_OK;
 }
 
-/* The entry of an exit: the fast path first (fast.c), the general path
- * for everything it does not take. */
-enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+/* The entry of an exit: the fast path first (fast.h), the general path
+ * for everything it does not take.  Inlined into both entry points, so an
+ * EPT violation reaches the fast path without a call in between. */
+static inline __attribute__((always_inline)) enum emu_result run(struct emu_ctx *ctx,
+                                                                  const struct emu_hint *hint)
 {
     int rc;
 
     ctx->dirty = 0;
     rc = emu_fast_run(ctx, hint);
-    if (rc >= 0)
-        return (enum emu_result)rc;
-    return emu_run_general(ctx, hint, rc == EMU_FAST_FETCHED ? EMU_RUN_CACHED : 0);
+    if (__builtin_expect(rc < 0, 0))
+        return emu_run_general(ctx, hint, rc == EMU_FAST_FETCHED ? EMU_RUN_CACHED : 0);
+    return (enum emu_result)rc;
+}
+
+enum emu_result emu_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+{
+    return run(ctx, hint);
 }
 
 /* A fetch from MMIO: refused with #UD and a log line (kept out of the
@@ -895,5 +902,5 @@ enum emu_result emu_ept_violation(struct emu_ctx *ctx, uint64_t qual, uint64_t g
 
     if (qual & EPT_QUAL_FETCH)
         return fetch_from_mmio(ctx, gpa);
-    return emu_run(ctx, &hint);
+    return run(ctx, &hint);
 }

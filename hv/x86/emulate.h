@@ -164,7 +164,7 @@ struct emu_ctx {
     uint8_t bytes[X86_MAX_INSN_LEN + 1]; /* +1: compared 8 bytes at a time */
     uint8_t nbytes;
     /* Exits whose fetch came from the caches alone, and exits the fast
-     * path executed too (hv/x86/fast.c): statistics, and for tests. */
+     * path executed too (hv/x86/fast.h): statistics, and for tests. */
     uint64_t fast_fetches, fast_execs;
 
     /* private to one emu_run */

@@ -19,7 +19,7 @@
  * fake device only ever sees 1/2/4/8-byte accesses (it aborts otherwise).
  * And it is differential: a second vCPU with the same state runs the same
  * exit through emu_run_general(EMU_RUN_REFERENCE), which never takes the
- * fast path (hv/x86/fast.c); result, fault, registers, device memory and
+ * fast path (hv/x86/fast.h); result, fault, registers, device memory and
  * the device's access sequence must be identical (direct backend only).
  * Both vCPUs keep their caches across inputs, as a real vCPU would.
  */

@@ -1,5 +1,5 @@
 /*
- * The fast path (hv/x86/fast.c) against the general path.
+ * The fast path (hv/x86/fast.h) against the general path.
  *
  * Two fake vCPUs get identical states and identical exits: one runs
  * emu_run (fast fetch from the caches, fast MOV execution where it

@@ -481,7 +481,7 @@ static void test_walk_cache(void)
         CHECK_EQ(run(CODE(0x8b, 0x06)), EMU_OK);
         CHECK_EQ(f->full.gpr[X86_RAX], 0x1111);
         /* the instruction bytes only; in 64-bit code not even those: the
-         * fetch cache compares them in place (hv/x86/fast.c) */
+         * fetch cache compares them in place (hv/x86/fast.h) */
         CHECK_EQ(f->ram_ptrs, fake_is64((enum fake_mode)m) ? 0u : 1u);
         /* remap the data page: the next run must see it */
         put(f->ram + pte, (DEV + 0x5000) | FAKE_PTE_DEFAULT, esz);

@@ -1,5 +1,10 @@
 /*
- * The fast path of an MMIO exit: the same results as the general path
+ * The fast path of an MMIO exit, a layer below the general emulator: it
+ * never calls back into it.  Included by emulate.c alone, so that emu_run
+ * tries it without a call in between (the hot exit is measured in
+ * instructions: tests/bench/callgrind-exit.sh).
+ *
+ * The fast path: the same results as the general path
  * (emulate.c, access.c, paging.c) in fewer instructions, for the case that
  * dominates real exits -- a driver in 64-bit code repeating the same MOV to
  * a device register.
@@ -28,10 +33,13 @@
  * a non-canonical address, FS/GS -- is declined before any state changes
  * and the general path runs the instruction (and raises its fault).
  */
+#ifndef HV_X86_FAST_H
+#define HV_X86_FAST_H
+
 #include "hv/x86/emu_internal.h"
 
 /* emu_size_mask() without the shift, for sizes 1, 2, 4, 8. */
-static const uint64_t size_mask[9] = {
+static const uint64_t fast_size_mask[9] = {
     [1] = 0xff, [2] = 0xffff, [4] = 0xffffffff, [8] = ~0ull,
 };
 
@@ -55,7 +63,7 @@ static uint8_t fast_kind(const struct x86_insn *d)
     }
 }
 
-uint8_t emu_fast_kind(const struct x86_insn *d)
+static inline uint8_t emu_fast_kind(const struct x86_insn *d)
 {
     uint8_t k = fast_kind(d);
 
@@ -144,7 +152,7 @@ static inline __attribute__((always_inline)) void fast_load_done(struct emu_ctx 
     if (d->op == X86_OP_MOVSX)
         v = emu_sign_extend(v, size);
     else
-        v &= size_mask[size];
+        v &= fast_size_mask[size];
     emu_reg_set(ctx, d->rex, d->reg, d->opsize, v);
 }
 
@@ -216,7 +224,12 @@ static inline __attribute__((always_inline)) int exec_fast(struct emu_ctx *ctx, 
     return EMU_OK;
 }
 
-int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint, bool tlb_ready)
+/* Executes a fast-kind instruction in 64-bit mode.  Returns EMU_OK (RIP
+ * advanced), an EMU_INJECT_* from translation, or EMU_FAST_DECLINED
+ * before anything changed (the general path then runs the instruction).
+ * tlb_ready: whether the per-exit TLB is already seeded (full fetch). */
+static __attribute__((noinline)) int emu_exec_fast(struct emu_ctx *ctx, const struct emu_hint *hint,
+                                                   bool tlb_ready)
 {
     return exec_fast(ctx, hint, tlb_ready);
 }
@@ -263,7 +276,14 @@ exec_fast_hinted(struct emu_ctx *ctx, const struct emu_hint *hint, bool store)
     return EMU_OK;
 }
 
-int emu_fast_run(struct emu_ctx *ctx, const struct emu_hint *hint)
+/* The fast path's entry, which emu_run tries first: in 64-bit code, the
+ * fetch from the caches and then a fast-kind instruction.  Returns EMU_OK
+ * or an EMU_INJECT_* (fault logged) when it ran the instruction,
+ * EMU_FAST_FETCHED when ctx->insn/bytes came from the caches but the
+ * general path must execute it (EMU_RUN_CACHED), EMU_FAST_DECLINED when
+ * it did nothing. */
+static inline __attribute__((always_inline)) int emu_fast_run(struct emu_ctx *ctx,
+                                                              const struct emu_hint *hint)
 {
     if (emu_cpu_mode(&ctx->regs) != X86_MODE_64 || !fetch_cached(ctx))
         return EMU_FAST_DECLINED;
@@ -277,3 +297,5 @@ int emu_fast_run(struct emu_ctx *ctx, const struct emu_hint *hint)
         return EMU_FAST_FETCHED;
     }
 }
+
+#endif
