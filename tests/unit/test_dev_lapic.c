@@ -176,6 +176,8 @@ static void test_priority_and_ack(void)
     wr(LAPIC_TPR, 0x4f);
     CHECK_EQ(lapic_ack_interrupt(&apic), 0x5f);
     CHECK_EQ(rd(LAPIC_PPR), 0x50);            /* ISR class 5 > TPR class 4 */
+    wr(LAPIC_TPR, 0x57);
+    CHECK_EQ(rd(LAPIC_PPR), 0x57);            /* equal classes: TPR wins */
     wr(LAPIC_TPR, 0x1ff);                     /* only 7:0 are kept */
     CHECK_EQ(rd(LAPIC_TPR), 0xff);
     CHECK_EQ(rd(LAPIC_PPR), 0xff);
