@@ -19,6 +19,8 @@ static bool word_is(const struct word *w, const char *lit)
     return (size_t)(w->e - w->s) == n && memcmp(w->s, lit, n) == 0;
 }
 
+/* Digits with an optional K/M/G suffix; false for anything else and for
+ * values that do not fit in 64 bits (never wrapped into a valid size). */
 static bool parse_size(const char *s, const char *e, uint64_t *out)
 {
     uint64_t v = 0, mul = 1;
@@ -36,10 +38,14 @@ static bool parse_size(const char *s, const char *e, uint64_t *out)
     if (s == e)
         return false;
     for (; s < e; s++) {
-        if (*s < '0' || *s > '9' || v > (1ull << 40))
+        unsigned d = (unsigned)(*s - '0');
+
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10)
             return false;
-        v = v * 10 + (uint64_t)(*s - '0');
+        v = v * 10 + d;
     }
+    if (v > UINT64_MAX / mul)
+        return false;
     *out = v * mul;
     return true;
 }
@@ -141,37 +147,59 @@ static size_t split(const char *s, const char *e, struct word *w, size_t max)
     return n;
 }
 
+/* The first control character of a line (tab allowed), or NULL. */
+static const char *control_char(const char *s, const char *e)
+{
+    for (; s < e; s++)
+        if ((*s != '\t' && (unsigned char)*s < 0x20) || *s == 0x7f)
+            return s;
+    return NULL;
+}
+
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
     struct word w[8];
-    size_t n = split(s, e, w, ARRAY_SIZE(w)), i;
+    size_t n, i;
     struct guest_spec g;
-    const char *err = NULL;
+    const char *err = NULL, *ctl = control_char(s, e);
+    const struct word *bad = NULL;
 
+    if (ctl) {
+        plat_log(LOG_ERR, "cfg: %s line %u: control character %#04x at column %u", what,
+                 lineno, (unsigned)(unsigned char)*ctl, (unsigned)(ctl - s + 1));
+        gl->errors++;
+        return;
+    }
+    n = split(s, e, w, ARRAY_SIZE(w));
     if (n == 0)
         return;
     memset(&g, 0, sizeof(g));
     g.mode = 64;
     g.mem = GUEST_MEM_DEFAULT;
     if (!word_is(&w[0], "guest"))
-        err = "lines start with 'guest'";
+        err = "lines start with 'guest'", bad = &w[0];
     else if (n < 2)
         err = "guest: the payload path is missing";
     else if (w[1].e - w[1].s >= GUEST_PATH_MAX)
-        err = "path too long";
+        err = "path too long (127 bytes at most)", bad = &w[1];
     else if (n == ARRAY_SIZE(w))
-        err = "too many words";
+        err = "too many words (a path and up to 5 keys)";
     else if (gl->n == GUEST_MAX)
         err = "too many guests (32 at most)";
     if (!err) {
         copy_word(g.path, sizeof(g.path), w[1].s, w[1].e);
         default_name(&g);
         for (i = 2; i < n && !err; i++)
-            err = apply_key(&g, &w[i]);
+            if ((err = apply_key(&g, &w[i])))
+                bad = &w[i];
     }
     if (err) {
-        plat_log(LOG_ERR, "cfg: %s line %u: %s", what, lineno, err);
+        if (bad)
+            plat_log(LOG_ERR, "cfg: %s line %u: %.*s: %s", what, lineno,
+                     (int)MIN(bad->e - bad->s, 64), bad->s, err);
+        else
+            plat_log(LOG_ERR, "cfg: %s line %u: %s", what, lineno, err);
         gl->errors++;
         return;
     }
@@ -181,7 +209,7 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
 unsigned guest_cfg_parse(const char *text, size_t len, struct guest_list *gl, const char *what)
 {
     const char *s = text, *end = text + len;
-    unsigned lineno = 1, before = gl->n;
+    unsigned lineno = 1, before = gl->n, errors_before = gl->errors;
 
     while (s < end) {
         const char *e = s;
@@ -192,6 +220,10 @@ unsigned guest_cfg_parse(const char *text, size_t len, struct guest_list *gl, co
         if (e < end && *e == '\n')
             lineno++;
         s = e + 1;
+    }
+    if (gl->n == before && gl->errors == errors_before) {
+        plat_log(LOG_ERR, "cfg: %s: no guest line (\"guest FILE [key=value...]\")", what);
+        gl->errors++;
     }
     return gl->n - before;
 }

@@ -38,15 +38,22 @@ struct elf64_phdr {
     uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-/* [gpa, gpa+len) must be guest RAM outside the reserved pages and the hole. */
+/* [gpa, gpa+len) is guest RAM outside the reserved pages and the hole. */
+static bool in_payload_ram(uint64_t gpa, uint64_t len, uint64_t ram_size)
+{
+    uint64_t end = gpa + len;
+
+    return end >= gpa && gpa >= GUEST_RESERVED_END && end <= ram_size &&
+           !(gpa < 0x100000 && end > 0xa0000);
+}
+
 static bool placeable(uint64_t gpa, uint64_t len, uint64_t ram_size, const char *what)
 {
     uint64_t end = gpa + len;
 
     if (len == 0)
         return true;
-    if (end < gpa || gpa < GUEST_RESERVED_END || end > ram_size ||
-        (gpa < 0x100000 && end > 0xa0000)) {
+    if (!in_payload_ram(gpa, len, ram_size)) {
         plat_log(LOG_ERR, "load: %s at %#llx-%#llx is outside guest RAM (0x8000-0x9ffff, "
                  "0x100000-%#llx)", what, (unsigned long long)gpa,
                  (unsigned long long)(end - 1), (unsigned long long)(ram_size - 1));
@@ -84,14 +91,22 @@ static bool load_segment(uint8_t *ram, uint64_t ram_size, const uint8_t *img, ui
     return true;
 }
 
+static bool no_segment(void)
+{
+    plat_log(LOG_ERR, "load: not a valid ELF payload (no loadable segment)");
+    return false;
+}
+
 static bool load_elf32(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
                        struct guest_entry *e)
 {
     struct elf32_ehdr h;
     unsigned i, loads = 0;
 
-    if (size < sizeof(h))
+    if (size < sizeof(h)) {
+        plat_log(LOG_ERR, "load: ELF header truncated (%llu bytes)", (unsigned long long)size);
         return false;
+    }
     memcpy(&h, img, sizeof(h));
     if (h.machine != EM_386 || h.phentsize != sizeof(struct elf32_phdr) ||
         (uint64_t)h.phoff + (uint64_t)h.phnum * sizeof(struct elf32_phdr) > size) {
@@ -111,7 +126,7 @@ static bool load_elf32(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint
     }
     e->rip = h.entry;
     e->format = "ELF32";
-    return loads > 0;
+    return loads > 0 || no_segment();
 }
 
 static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
@@ -120,8 +135,10 @@ static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint
     struct elf64_ehdr h;
     unsigned i, loads = 0;
 
-    if (size < sizeof(h))
+    if (size < sizeof(h)) {
+        plat_log(LOG_ERR, "load: ELF header truncated (%llu bytes)", (unsigned long long)size);
         return false;
+    }
     memcpy(&h, img, sizeof(h));
     if (h.machine != EM_X86_64 || h.phentsize != sizeof(struct elf64_phdr) || h.phoff > size ||
         (uint64_t)h.phnum * sizeof(struct elf64_phdr) > size - h.phoff) {
@@ -142,7 +159,7 @@ static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint
     }
     e->rip = h.entry;
     e->format = "ELF64";
-    return loads > 0;
+    return loads > 0 || no_segment();
 }
 
 static bool load_elf(uint8_t *ram, uint64_t ram_size, unsigned mode, const uint8_t *img,
@@ -158,12 +175,19 @@ static bool load_elf(uint8_t *ram, uint64_t ram_size, unsigned mode, const uint8
     }
     ok = want == ELFCLASS64 ? load_elf64(ram, ram_size, img, size, e)
                             : load_elf32(ram, ram_size, img, size, e);
-    if (!ok) {
-        plat_log(LOG_ERR, "load: not a valid ELF payload (no loadable segment)");
-        return false;
-    }
+    if (!ok)
+        return false; /* logged where it was found */
     if (mode == 16 && e->rip >= 0x100000) {
         plat_log(LOG_ERR, "load: 16-bit entry %#llx is above 1 MiB", (unsigned long long)e->rip);
+        return false;
+    }
+    /* The first instruction must be in RAM the payload can own (a 64-bit
+     * entry there is canonical too): anywhere else the guest would start
+     * in the hole, a device or the reserved pages. */
+    if (!in_payload_ram(e->rip, 1, e->ram_size)) {
+        plat_log(LOG_ERR, "load: ELF entry %#llx is outside guest RAM (0x8000-0x9ffff, "
+                 "0x100000-%#llx)", (unsigned long long)e->rip,
+                 (unsigned long long)(e->ram_size - 1));
         return false;
     }
     return true;

@@ -30,7 +30,7 @@ static const struct want_range sample_view[] = {
     {0x000c0000, 0x000dffff, "ram", 0xc0000, RW},
     {0x000e0000, 0x000fffff, "bios", 0, FR_DIRECT_READ},
     {0x00100000, 0x003fffff, "ram", 0x100000, RW},
-    {0xfd000000, 0xfd12bfff, "fb", 0, FR_DIRECT_READ},
+    {0xfd000000, 0xfd12bfff, "fb", 0, RW},
     {0xfec00000, 0xfec00007, "uart-mmio", 0, 0},
     {0xfed00000, 0xfed000ff, "testdev.ctrl", 0, 0},
     {0xfed00100, 0xfed001ff, "testdev.any", 0, 0},
