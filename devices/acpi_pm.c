@@ -35,7 +35,7 @@ static void timer_catch_up(AcpiPm *pm, uint64_t t)
 {
     uint64_t epoch = ticks_at(pm, t) >> top_bit(pm);
 
-    if (epoch != pm->tmr_epoch) {
+    if (epoch > pm->tmr_epoch) { /* time only moves forward */
         pm->tmr_epoch = epoch;
         pm->sts |= ACPI_PM1_TMR_STS;
     }
