@@ -173,16 +173,16 @@ clean:
 
 # ---------------------------------------------------------------- test guests
 # Guest payloads for the Bochs end-to-end suite (tests/e2e/guests.sh,
-# docs/test-guests.md).  tests/guests/NAME.asm is one nasm source built
-# for each mode it lists below (-DMODE=16|32|64) as a flat binary
-# build/guests/NAMEMODE.bin; tests/guests/NAME.c is a freestanding C guest
-# linked with linker/guest32.ld or guest64.ld into build/guests/NAMEMODE.elf.
+# docs/test-guests.md), every one listed in tests/guests/guests.list.
+# tests/guests/NAME.asm is one nasm source built for each mode it lists
+# (-DMODE=16|32|64) as build/guests/NAMEMODE.bin, or as NAME.bin when it
+# has no mode; tests/guests/NAME.c is a freestanding C guest linked with
+# linker/guest32.ld or guest64.ld into build/guests/NAMEMODE.elf.
 GUEST_DIR := tests/guests
 GB := $(B)/guests
+GUEST_LIST := $(GUEST_DIR)/guests.list
 GUEST_INCS := $(wildcard $(GUEST_DIR)/lib/*.inc $(GUEST_DIR)/*.inc)
-GUEST_BINS := $(foreach g,decode mmap ud,$(foreach m,16 32 64,$(GB)/$(g)$(m).bin)) \
-	$(GB)/triple64.bin $(GB)/isolation32.elf $(GB)/isolation64.elf $(GB)/dirty64.elf \
-	$(GB)/devices64.elf
+GUEST_BINS := $(addprefix $(GB)/,$(shell awk '!/^\#/ && NF { print $$2 }' $(GUEST_LIST)))
 GUEST_NASM := nasm -f bin -w-prefix-seg -I$(GUEST_DIR)/lib/ -I$(GUEST_DIR)/
 # No libc, no SSE in C (the guests' own code must not depend on CR4 state),
 # no loop-to-memset rewriting (guest.c's memset would call itself).
@@ -201,12 +201,20 @@ $(GB)/%32.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
 $(GB)/%64.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
 	@mkdir -p $(dir $@)
 	$(GUEST_NASM) -DMODE=64 $< -o $@
+$(GB)/%.bin: $(GUEST_DIR)/%.asm $(GUEST_INCS)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) $< -o $@
 $(GB)/%32.elf: $(GUEST_DIR)/%.c $(GUEST_C_DEPS) linker/guest32.ld
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -m32 $(GUEST_CFLAGS) -Wl,-T,linker/guest32.ld $< $(GUEST_DIR)/lib/guest.c -o $@
 $(GB)/%64.elf: $(GUEST_DIR)/%.c $(GUEST_C_DEPS) linker/guest64.ld
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -m64 $(GUEST_CFLAGS) -Wl,-T,linker/guest64.ld $< $(GUEST_DIR)/lib/guest.c -o $@
+# The 32-bit entry-state guest is an ELF32 written in nasm.
+$(GB)/entry32.elf: $(GUEST_DIR)/entry32.asm $(GUEST_INCS)
+	@mkdir -p $(dir $@)
+	nasm -f elf32 -I$(GUEST_DIR)/lib/ $< -o $(GB)/entry32.o
+	ld -m elf_i386 -nostdlib -static -Ttext=0x200000 -e start -o $@ $(GB)/entry32.o
 
 guests: $(GUEST_BINS)
 check-build: guests

@@ -225,4 +225,14 @@ void vmx_exit_summary(const struct vcpu *v)
     buf[n] = '\0';
     plat_log(LOG_INFO, "exits: %llu total: %s", (unsigned long long)v->exits_total,
              n ? buf : "none");
+    plat_log(LOG_INFO, "exits: emulated %llu MMIO (%llu fetched from the caches, %llu on the "
+             "fast path), %llu string I/O; %llu hypercalls, %llu write-protect faults, "
+             "%llu PML drains", (unsigned long long)v->mmio_exits,
+             (unsigned long long)v->emu.fast_fetches, (unsigned long long)v->emu.fast_execs,
+             (unsigned long long)v->string_io, (unsigned long long)v->hypercalls,
+             (unsigned long long)v->wp_faults, (unsigned long long)v->pml_drains);
+    if (v->ticks_guest + v->ticks_hv)
+        plat_log(LOG_INFO, "time: %llu TSC ticks in the guest, %llu in hv (%llu%% in hv)",
+                 (unsigned long long)v->ticks_guest, (unsigned long long)v->ticks_hv,
+                 (unsigned long long)(v->ticks_hv * 100 / (v->ticks_guest + v->ticks_hv)));
 }

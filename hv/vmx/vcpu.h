@@ -48,8 +48,10 @@ struct vcpu {
     uint64_t exits_total;
     uint64_t mmio_exits;        /* EPT violations emulated as MMIO */
     uint64_t exits[EXIT_REASON_MAX + 1]; /* last slot: out-of-range reasons */
-    uint64_t hypercalls, injected, wp_faults, pml_drains, string_io;
-    uint64_t tsc_first_exit;
+    uint64_t hypercalls, wp_faults, pml_drains, string_io;
+    /* TSC ticks from VM entry to VM exit, and from exit to the next entry
+     * (including the entry instruction itself, which hv pays for). */
+    uint64_t ticks_guest, ticks_hv;
     /* The emulator's state, caches included (zeroed per guest). */
     struct emu_ctx emu;
 };

@@ -156,8 +156,19 @@ static void sync_ia32e(struct vcpu *v)
 
 static void run_loop(struct vcpu *v)
 {
+    uint64_t t_exit = rdtsc(), t_entry, t_back;
+
     while (v->stop == VCPU_RUNNING) {
-        int r = vmx_enter(&v->regs, v->launched);
+        int r;
+
+        t_entry = rdtsc();
+        r = vmx_enter(&v->regs, v->launched);
+        t_back = rdtsc();
+        /* The guest's share is entry to exit as hv sees it: the entry and
+         * exit transitions themselves count as hv's. */
+        v->ticks_hv += t_entry - t_exit;
+        v->ticks_guest += t_back - t_entry;
+        t_exit = t_back;
 
         if (r) {
             uint64_t err = r == 2 ? vmread(VMCS_INSN_ERROR) : 0;
@@ -171,8 +182,6 @@ static void run_loop(struct vcpu *v)
             v->error = "VM entry failed";
             return;
         }
-        if (!v->launched)
-            v->tsc_first_exit = rdtsc();
         v->launched = true;
         vmx_handle_exit(v);
         sync_ia32e(v);

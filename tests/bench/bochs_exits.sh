@@ -18,15 +18,14 @@ cd "$(dirname "$0")/../.."
 
 work=$(mktemp -d /tmp/bochs_exits.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-[ -f build/hv.efi ] || make -s build/hv.efi || exit 1
-tests/guests/hv-smoke/build.sh "$work/g" >/dev/null || exit 1
+make -s build/hv.efi build/guests/bench.bin >/dev/null || exit 1
 
 declare -A boot_insn
 hexval() { grep -a -o "hv: I guest: bench $1 [0-9a-f]*" "$work/log" | awk '{print $NF}'; }
 
 for mem in 256M 2G; do
     tools/run-bochs --cpu corei7_skylake_x --timeout 300 --log "$work/raw" \
-        --guest "$work/g/bench.bin,mode=64,mem=$mem,name=bench" >/dev/null 2>&1
+        --guest "build/guests/bench.bin,mode=64,mem=$mem,name=bench" >/dev/null 2>&1
     st=$?
     tr -d '\r' < "$work/raw" > "$work/log"
     if [ $st -ne 0 ]; then

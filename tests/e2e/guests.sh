@@ -8,8 +8,9 @@
 #   2. corei7_haswell_4770: the dirty-logging guest alone (EPT A/D bits)
 #   3. corei7_sandy_bridge_2600k: the dirty-logging guest alone (write
 #      protection)
-#   4. the triple-fault guest alone: hv must report the triple fault and
-#      end the run with a failure verdict
+#   4. corei7_skylake_x: the guests that must fail (a triple fault, a
+#      failing status through the debug-exit port): hv reports each, and
+#      the verdict is FAIL
 #
 # Every guest line "PASS name: ..." / "FAIL name: ..." is printed (boots 2
 # and 3 with "[haswell] " / "[sandy] " after the PASS/FAIL word) and
@@ -19,13 +20,13 @@
 #
 #   HV_EFI=path/to/hv.efi     test another build (default build/hv.efi)
 #   GUESTS_TIMEOUT=SECS       bound of the big boot (default 900)
-#   GUESTS_ONLY="a b"         run only boots among: all haswell sandy triple
+#   GUESTS_ONLY="a b"         run only boots among: all haswell sandy fail
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 efi=${HV_EFI:-build/hv.efi}
 gb=build/guests
-only=${GUESTS_ONLY:-all haswell sandy triple}
+only=${GUESTS_ONLY:-all haswell sandy fail}
 passed=0 failed=0
 work=$(mktemp -d /tmp/e2e-guests.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -39,25 +40,25 @@ finish() {
     exit
 }
 
-# name file mode mem: the guests of the big boot, in run order.
-GUESTS=(
-    "decode16 decode16.bin 16 64M"
-    "decode32 decode32.bin 32 64M"
-    "decode64 decode64.bin 64 64M"
-    "mmap16 mmap16.bin 16 64M"
-    "mmap32 mmap32.bin 32 64M"
-    "mmap64 mmap64.bin 64 64M"
-    "ud16 ud16.bin 16 64M"
-    "ud32 ud32.bin 32 64M"
-    "ud64 ud64.bin 64 64M"
-    "isolation32 isolation32.elf 32 64M"
-    "isolation64 isolation64.elf 64 64M"
-    "dirty dirty64.elf 64 64M"
-    "devices devices64.elf 64 64M"
-)
+# The guest list (tests/guests/guests.list): "NAME FILE MODE MEM BOOTS END".
+LIST=()
+while IFS= read -r line; do
+    case $line in '#'*|'') continue ;; esac
+    LIST+=("$line")
+done < tests/guests/guests.list
+in_boot() { [[ ",$1," == *",$2,"* ]]; }
+# The guests of boot $1, as "NAME FILE MODE MEM END".
+guests_of() {
+    local l
+    for l in "${LIST[@]}"; do
+        set -- $l
+        in_boot "$5" "$BOOT" && echo "$1 $2 $3 $4 $6"
+    done
+}
+mapfile -t GUESTS < <(BOOT=all guests_of)
 
 missing=0
-for f in "$efi" $gb/triple64.bin $(for g in "${GUESTS[@]}"; do set -- $g; echo "$gb/$2"; done); do
+for f in "$efi" $(for g in "${LIST[@]}"; do set -- $g; [ "$5" = - ] || echo "$gb/$2"; done); do
     [ -f "$f" ] || { fail "e2e setup: $f not built (run make check-build)"; missing=1; }
 done
 [ "$missing" -eq 0 ] || finish
@@ -90,10 +91,13 @@ count_guest_lines() {
 }
 
 # A guest's summary line "NAME: N checks passed, M failed" shows it ran to
-# its end (hv did not stop it on the way).
+# its end (hv did not stop it on the way); a guest without one (END
+# "status") must have ended its run with status 0.
 check_finished() {
-    local prefix=$1 name=$2
-    if grep -qE "^hv: I guest: $name: [0-9]+ checks passed, [0-9]+ failed$" "$log"; then
+    local prefix=$1 name=$2 end=${3:-summary} re
+    re="^hv: I guest: $name: [0-9]+ checks passed, [0-9]+ failed$"
+    [ "$end" = status ] && re="^hv: I run: $name status 0 \(pass\)$"
+    if grep -qE "$re" "$log"; then
         pass "${prefix}e2e $name: the guest ran to its end (summary line seen)"
     else
         fail "${prefix}e2e $name: the guest did not finish (no summary line; last hv lines below)"
@@ -137,7 +141,7 @@ if [[ " $only " == *" all "* ]]; then
     for g in "${GUESTS[@]}"; do set -- $g; files+=(--file "$gb/$2"); done
     boot all corei7_skylake_x "${GUESTS_TIMEOUT:-900}" --cfg "$cfg" "${files[@]}"
     count_guest_lines ""
-    for g in "${GUESTS[@]}"; do set -- $g; check_finished "" "$1"; done
+    for g in "${GUESTS[@]}"; do set -- $g; check_finished "" "$1" "$5"; done
     check_dirty_mode "" pml
     # The isolation guests' "no canary" only means something if hv really
     # holds the canary in its own memory during the run.
@@ -203,40 +207,74 @@ for pair in "haswell corei7_haswell_4770 dirty-flags" "sandy corei7_sandy_bridge
     set -- $pair
     tag=$1 cpu=$2 mode=$3
     [[ " $only " == *" $tag "* ]] || continue
-    boot "$tag" "$cpu" 300 --guest "$gb/dirty64.elf,mode=64,mem=64M,name=dirty"
+    args=()
+    mapfile -t these < <(BOOT=$tag guests_of)
+    for g in "${these[@]}"; do set -- $g; args+=(--guest "$gb/$2,mode=$3,mem=$4,name=$1"); done
+    boot "$tag" "$cpu" 300 "${args[@]}"
     count_guest_lines "[$tag] "
-    check_finished "[$tag] " dirty
+    for g in "${these[@]}"; do set -- $g; check_finished "[$tag] " "$1" "$5"; done
     check_dirty_mode "[$tag] " "$mode"
     check_verdict "[$tag] " pass
 done
 
-# ------------------------------------------------------------ 4: triple fault
-if [[ " $only " == *" triple "* ]]; then
-    boot triple corei7_skylake_x 300 --guest "$gb/triple64.bin,mode=64,mem=16M,name=triple"
+# ------------------------------------------------------------ 4: guests that fail
+# A triple fault (hv reports it and stops that guest) and a guest ending
+# with status 3 through the debug-exit port, in one hv.cfg: both runs
+# fail, the pool is still back to its count after each, and the verdict
+# says so.
+if [[ " $only " == *" fail "* ]]; then
+    cfg="$work/fail.cfg"
+    mapfile -t these < <(BOOT=fail guests_of)
+    files=()
+    {
+        echo "# tests/e2e/guests.sh: guests whose runs must fail"
+        for g in "${these[@]}"; do
+            set -- $g
+            echo "guest \\EFI\\hv\\guests\\$2 mode=$3 mem=$4 name=$1"
+            files+=(--file "$gb/$2")
+        done
+    } > "$cfg"
+    boot fail corei7_skylake_x 300 --cfg "$cfg" "${files[@]}"
     if grep -q "^hv: I guest: triple: about to triple-fault" "$log"; then
         pass "triple: the guest ran up to its triple fault"
     else
         fail "triple: the guest's line before the fault is missing"
     fi
-    if grep -qiE "^hv: E .*triple.fault" "$log"; then
+    if grep -qx "hv: E report: exit reason 0x2 (triple-fault), qualification 0, insn error 0, intr info 0" "$log" &&
+       grep -qx "hv: E guest: stopped by hv: guest triple fault" "$log"; then
         pass "triple: hv reported it: $(grep -iE '^hv: E .*triple.fault' "$log" | head -1)"
     else
-        fail "triple: no 'hv: E ... triple fault' report line"
-    fi
-    if grep -q "^hv: E result: FAIL" "$log" && [ "$status" -eq 1 ]; then
-        pass "triple: the run ended as failed (hv: E result: FAIL, run-bochs status 1)"
-    else
-        fail "triple: the run did not end as failed (expected hv: E result: FAIL and status 1 got '$(grep -E '^hv: . result:' "$log" | head -1)', status $status)"
+        fail "triple: no 'hv: E report: exit reason 0x2 (triple-fault)' and 'stopped by hv' lines"
     fi
     if grep -q "still running after ud2" "$log"; then
         fail "triple: the guest kept running after the triple fault"
     else
         pass "triple: the guest did not run past its triple fault"
     fi
-    if grep -q "^hv: I shutdown: powering off" "$log"; then
-        pass "triple: hv shut down cleanly after the failed run"
+    if grep -qx "hv: I run: triple status 1 (fail)" "$log" &&
+       grep -qx "hv: I guest: exited with status 3 (fail)" "$log" &&
+       grep -qx "hv: I run: status3 status 3 (fail)" "$log"; then
+        pass "fail: each failing guest's run ended with its status (triple 1, status3 3)"
     else
-        fail "triple: no 'hv: I shutdown: powering off' after the failed run"
+        fail "fail: the failing guests' 'run: NAME status N (fail)' lines are missing"
+    fi
+    if [ "$(grep -cE '^hv: I run: [a-z0-9]+: pool back to [0-9]+ pages, 0 blocks$' "$log")" -eq "${#these[@]}" ] &&
+       [ "$(grep -oE 'pool back to [0-9]+ pages' "$log" | sort -u | wc -l)" -eq 1 ]; then
+        pass "fail: the pool is back to the same count after each failed run"
+    else
+        fail "fail: the pool did not come back after the failed runs"
+    fi
+    verdict="hv: E result: FAIL (${#these[@]} of ${#these[@]} guest(s) failed)"
+    if grep -qxF "$verdict" "$log" && [ "$status" -eq 1 ] &&
+       [ "$(grep -E '^hv: ' "$log" | tail -2 | head -1)" = "$verdict" ]; then
+        pass "fail: the verdict is '$verdict', the last line before shutdown, run-bochs status 1"
+    else
+        fail "fail: expected the verdict '$verdict' (and status 1) got '$(grep -E '^hv: . result:' "$log" | head -1)', status $status"
+    fi
+    if grep -q "^hv: I shutdown: powering off" "$log"; then
+        pass "fail: hv shut down cleanly after the failed runs"
+    else
+        fail "fail: no 'hv: I shutdown: powering off' after the failed runs"
     fi
 fi
 

@@ -1,4 +1,4 @@
-; hv-smoke: ends through the debug-exit port with status 3 (a failing
+; test guest: ends through the debug-exit port with status 3 (a failing
 ; guest): its run must say "status 3 (fail)" and the verdict must be FAIL.
 bits 32
 org 0x100000

@@ -1,4 +1,4 @@
-; hv-smoke bench guest (tests/bench/bochs_exits.sh): its very first
+; test guest bench guest (tests/bench/bochs_exits.sh): its very first
 ; instruction reads the TSC, then it times loops of N iterations: a bare
 ; loop (calibration), RAM reads, port reads (I/O exits) and MMIO reads of
 ; the test device (EPT violation + decode + dispatch).  Under Bochs with

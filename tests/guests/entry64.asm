@@ -1,10 +1,10 @@
-; hv-smoke, 64-bit: flat binary at 0x100000, long mode with hv's identity
+; test guest, 64-bit: flat binary at 0x100000, long mode with hv's identity
 ; page tables.  Checks the entry state, the page tables and GDT hv put at
 ; 0x1000/0x7000, MMIO through paging, a #GP for a disallowed MSR caught by
 ; the guest's own IDT, then ends with HC_EXIT 0.
 bits 64
 org 0x100000
-%include "smoke.inc"
+%include "entry.inc"
 start:
     mov r15, rbx
     cmp eax, MAGIC
@@ -88,7 +88,7 @@ gp_handler:
     add qword [rsp + 8], 2              ; skip the 2-byte RDMSR (error code at [rsp])
     add rsp, 8                          ; drop the error code
     iretq
-msg: db "PASS smoke64: long-mode entry state, page tables, GDT, MMIO, #GP from MSR", 0
+msg: db "PASS entry64: long-mode entry state, page tables, GDT, MMIO, #GP from MSR", 0
 align 16
 gdtr: dw 0
       dq 0

@@ -1,9 +1,9 @@
-; hv-smoke, 16-bit: flat binary at 0x10000, entered at 1000:0000 in real
+; test guest, 16-bit: flat binary at 0x10000, entered at 1000:0000 in real
 ; mode.  Checks the entry state of docs/guest-abi.md, prints one PASS line
 ; and ends through the debug-exit port (0xf4) with status 0.
 bits 16
 org 0
-%include "smoke.inc"
+%include "entry.inc"
 start:
     cmp eax, MAGIC
     CHECK 1, je
@@ -61,6 +61,6 @@ start:
     xor al, al
     out 0xf4, al          ; debug exit, status 0
     jmp $
-msg: db "PASS smoke16: real-mode entry state, GDT, BIOS alias, hole", 0
+msg: db "PASS entry16: real-mode entry state, GDT, BIOS alias, hole", 0
 gdtr: dw 0
       dd 0

@@ -1,8 +1,8 @@
-; hv-smoke, 32-bit: an ELF32 payload linked at 0x200000 (PT_LOAD p_paddr),
+; test guest, 32-bit: an ELF32 payload linked at 0x200000 (PT_LOAD p_paddr),
 ; protected mode, paging off.  Checks the entry state, a .bss zero-fill,
 ; COM1 output through the 16550 (a "guest:" line), and ends with HC_EXIT 0.
 bits 32
-%include "smoke.inc"
+%include "entry.inc"
 section .text
 global start
 start:
@@ -47,7 +47,7 @@ start:
     vmcall
     jmp $
 section .data
-msg: db "PASS smoke32: ELF32 entry state, bss, top of RAM, testdev, COM1", 10, 0
+msg: db "PASS entry32: ELF32 entry state, bss, top of RAM, testdev, COM1", 10, 0
 ram_size: dd 0
 section .bss
 zeroes: resb 4096
