@@ -179,6 +179,25 @@ void ept_dirty_sync_range(EptListener *el, uint64_t start, uint64_t last)
     }
 }
 
+void ept_dirty_harvest_leaving(EptListener *el, uint64_t start, uint64_t last)
+{
+    switch (el->ept.mode) {
+    case EPT_DIRTY_AD:
+        harvest(el, start, last, EPT_SOFT_LOG, EPT_E_D, true);
+        break;
+    case EPT_DIRTY_WP:
+        break; /* every write was reported by its fault */
+    case EPT_DIRTY_PML:
+        /* Every entry, not only this range's: the log is in write order
+         * and each entry is reported against the committed sections.  The
+         * dirty flags of drained pages that stay mapped are cleared at the
+         * next sync (pml_rearm), as after a PML-full drain. */
+        for (EptPml *p = el->pml; p; p = p->next)
+            ept_pml_drain(el, p);
+        break;
+    }
+}
+
 int ept_pml_init(EptPml *pml)
 {
     memset(pml, 0, sizeof(*pml));

@@ -77,11 +77,28 @@ static void el_region_add(MemoryListener *l, const MemoryRegionSection *s)
     leave(el, own);
 }
 
+/* Whether the EPT as committed logs anything in [start, last]. */
+static bool logged_in(const EptListener *el, uint64_t start, uint64_t last)
+{
+    for (size_t i = ept_sections_lower_bound(&el->applied, start);
+         i < el->applied.n && el->applied.v[i].start <= last; i++)
+        if (el->applied.v[i].log)
+            return true;
+    return false;
+}
+
 static void el_region_del(MemoryListener *l, const MemoryRegionSection *s)
 {
     EptListener *el = of(l);
     bool own = enter(el);
 
+    /* A logged range leaving (disabled, moved, covered, remapped): what
+     * the CPU recorded for it is taken now, while the EPT and the
+     * committed sections still describe it; at commit its leaves go or
+     * change, and later PML entries for these addresses would be reported
+     * to whatever is there by then. */
+    if (!el->closing && logged_in(el, s->start, s->last))
+        ept_dirty_harvest_leaving(el, s->start, s->last);
     if (ept_sections_carve(&el->pending, s->start, s->last))
         el->pending_failed = true;
     leave(el, own);

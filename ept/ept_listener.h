@@ -135,6 +135,12 @@ bool ept_wp_fault(EptListener *el, uint64_t gpa);
 /* Harvests what the CPU recorded for [start, last] into the dirty bitmaps
  * and re-arms tracking (what log_sync does per section). */
 void ept_dirty_sync_range(EptListener *el, uint64_t start, uint64_t last);
+/* Harvests [start, last] before its EPT leaves are dropped or replaced
+ * (the listener's region_del of a logged range): PML logs drained first,
+ * dirty flags reported and cleared (A/D); write protection has nothing to
+ * take, its faults reported already.  Reports go to the committed sections,
+ * i.e. the view the writes were made in. */
+void ept_dirty_harvest_leaving(EptListener *el, uint64_t start, uint64_t last);
 
 /* ---------------------------------------- internal, shared by ept/ files */
 int ept_sections_carve(EptSectionList *l, uint64_t start, uint64_t last);

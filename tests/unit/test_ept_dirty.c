@@ -9,7 +9,11 @@
  *  - a write in the window between a harvest and its INVEPT is reported in
  *    that harvest or the next, never lost;
  *  - a PML-full exit in the middle of many writes loses nothing;
- *  - harvesting with nothing written asks for no INVEPT.
+ *  - harvesting with nothing written asks for no INVEPT;
+ *  - a logged range that leaves the flat view (disabled, moved, covered by
+ *    an MMIO overlay, replaced in the same commit by another logged view of
+ *    the RAM) loses nothing: the pages written before the change are
+ *    reported, to the region they were written in, exactly once.
  */
 #include "ept/ept_listener.h"
 #include "hv/lib/host/platform_host.h"
@@ -306,6 +310,126 @@ static void test_pml_bad_index(void)
     env_fini(&e);
 }
 
+/* ------------------------------------------ logged ranges leaving the view */
+
+static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    (void)opaque, (void)addr, (void)size;
+    return 0;
+}
+
+static void mmio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
+{
+    (void)opaque, (void)addr, (void)v, (void)size;
+}
+
+static const MemoryRegionOps mmio_ops = { .read = mmio_read, .write = mmio_write };
+
+#define MOVED_GPA (RAM_GPA + 64 * MiB)
+
+/* Pages written, then the region disabled: reported although the region
+ * has no range left for memory_region_sync_dirty_bitmap to ask about. */
+static void leave_disabled(struct env *e)
+{
+    gwrite(e, RAM_GPA + 3 * 4096, 8);
+    gwrite(e, RAM_GPA + 7 * 4096 + 4092, 8); /* straddles 7|8 */
+    gwrite(e, ALIAS_GPA + 2 * 4096, 1);      /* RAM page 258, through the alias */
+    CHECK_EQ(memory_region_set_enabled(&e->ram, false), MR_OK);
+    CHECK_EQ(memory_region_set_enabled(&e->alias, false), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "3,7,8,258");
+    CHECK_STR(harvest(e), "");
+    CHECK_EQ(memory_region_set_enabled(&e->ram, true), MR_OK);
+    CHECK_EQ(memory_region_set_enabled(&e->alias, true), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "");
+    gwrite(e, RAM_GPA + 9 * 4096, 1); /* logged again where it came back */
+    CHECK_STR(harvest(e), "9");
+}
+
+/* Pages written, then the region moved; in the same commit the alias
+ * (another logged view of the same RAM, 1 MiB further in) takes the old
+ * place: the writes belong to the pages they were made to, not to what
+ * is there after the move. */
+static void leave_moved(struct env *e)
+{
+    gwrite(e, RAM_GPA + 4 * 4096, 8);
+    gwrite(e, RAM_GPA + 200 * 4096, 8);
+    memory_region_transaction_begin();
+    CHECK_EQ(memory_region_set_address(&e->ram, MOVED_GPA), MR_OK);
+    CHECK_EQ(memory_region_set_address(&e->alias, RAM_GPA), MR_OK);
+    CHECK_EQ(memory_region_transaction_commit(), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "4,200");
+    gwrite(e, MOVED_GPA + 5 * 4096, 1);
+    gwrite(e, RAM_GPA + 6 * 4096, 1); /* the alias now: RAM page 262 */
+    CHECK_STR(harvest(e), "5,262");
+    memory_region_transaction_begin();
+    CHECK_EQ(memory_region_set_address(&e->alias, ALIAS_GPA), MR_OK);
+    CHECK_EQ(memory_region_set_address(&e->ram, RAM_GPA), MR_OK);
+    CHECK_EQ(memory_region_transaction_commit(), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "");
+}
+
+/* Pages written, then an MMIO region laid over one of them at a higher
+ * priority: the covered page is reported, and so is its neighbour that
+ * stays mapped, once. */
+static void leave_covered(struct env *e)
+{
+    MemoryRegion mmio;
+
+    CHECK_EQ(memory_region_init_io(&mmio, &mmio_ops, NULL, "overlay", 4096), MR_OK);
+    gwrite(e, RAM_GPA + 10 * 4096, 8);
+    gwrite(e, RAM_GPA + 11 * 4096, 8);
+    CHECK_EQ(memory_region_add_subregion_overlap(&e->root, RAM_GPA + 10 * 4096, &mmio, 1),
+             MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "10,11");
+    CHECK_STR(harvest(e), "");
+    gwrite(e, RAM_GPA + 11 * 4096, 8); /* still logged beside the overlay */
+    CHECK_STR(harvest(e), "11");
+    /* the overlay moves onto a written page */
+    gwrite(e, RAM_GPA + 30 * 4096 + 8, 8);
+    CHECK_EQ(memory_region_set_address(&mmio, RAM_GPA + 30 * 4096), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "30");
+    CHECK_EQ(memory_region_del_subregion(&e->root, &mmio), MR_OK);
+    CHECK_EQ(memory_region_destroy(&mmio), MR_OK);
+    check_ept(e);
+    CHECK_STR(harvest(e), "");
+    gwrite(e, RAM_GPA + 30 * 4096, 1);
+    CHECK_STR(harvest(e), "30");
+}
+
+static void run_leaves(EptDirtyMode mode)
+{
+    struct env e;
+
+    env_init(&e, mode);
+    start_logging(&e);
+    leave_disabled(&e);
+    leave_moved(&e);
+    leave_covered(&e);
+    check_ept(&e);
+    env_fini(&e);
+}
+
+static void test_leave_view_pml(void)
+{
+    run_leaves(EPT_DIRTY_PML);
+}
+
+static void test_leave_view_ad(void)
+{
+    run_leaves(EPT_DIRTY_AD);
+}
+
+static void test_leave_view_wp(void)
+{
+    run_leaves(EPT_DIRTY_WP);
+}
+
 int main(void)
 {
     RUN(test_pml);
@@ -313,5 +437,8 @@ int main(void)
     RUN(test_wp);
     RUN(test_wp_fault_filter);
     RUN(test_pml_bad_index);
+    RUN(test_leave_view_pml);
+    RUN(test_leave_view_ad);
+    RUN(test_leave_view_wp);
     return test_summary("test_ept_dirty");
 }
