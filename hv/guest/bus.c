@@ -76,6 +76,20 @@ uint8_t *bus_as_ram_ptr(AddressSpace *as, uint64_t gpa)
     return flatrange_ram_ptr(fr, gpa);
 }
 
+uint8_t *bus_as_ram_ptr_write(AddressSpace *as, uint64_t gpa)
+{
+    const FlatRange *fr = flatview_lookup(address_space_flatview(as), gpa);
+    hwaddr off;
+
+    if (!fr || !(fr->flags & FR_DIRECT_WRITE) || !(fr->flags & FR_DIRECT_READ) ||
+        fr->last < (gpa | 0xfff))
+        return NULL;
+    off = fr->offset_in_region + (gpa - fr->start);
+    if (fr->mr->dirty_log_mask)
+        memory_region_set_dirty(fr->mr, off, 1);
+    return flatrange_ram_ptr(fr, gpa);
+}
+
 /* Through the coalescing layer: writes to a coalesced window queue up,
  * anything else delivers the queue first. */
 int bus_mem_access_slow(struct guest_bus *b, uint64_t gpa, unsigned size, bool is_write,

@@ -71,6 +71,12 @@ static inline int bus_as_access_cached(struct bus_cache *c, AddressSpace *as, ui
 /* Host pointer to RAM/ROM at gpa (valid to the end of the 4 KiB page and
  * of the flat range), or NULL for MMIO and unassigned space. */
 uint8_t *bus_as_ram_ptr(AddressSpace *as, uint64_t gpa);
+/* The same for a store the caller makes itself (the emulator's
+ * accessed/dirty updates): RAM the guest may write only -- NULL for ROM,
+ * read-only RAM, a ROM device, MMIO and unassigned space -- and the page
+ * is marked dirty for the region's logging clients first, as
+ * address_space_write does for RAM. */
+uint8_t *bus_as_ram_ptr_write(AddressSpace *as, uint64_t gpa);
 
 /* ---------------------------------------------------------- the machine's bus */
 

@@ -24,6 +24,12 @@ static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
     return bus_ram_ptr(&((struct vcpu *)opaque)->machine->bus, gpa);
 }
 
+/* Paging-structure A/D updates: writable RAM only, logged dirty. */
+static uint8_t *op_ram_write_ptr(void *opaque, uint64_t gpa)
+{
+    return bus_as_ram_ptr_write(((struct vcpu *)opaque)->machine->bus.mem, gpa);
+}
+
 static int op_port(void *opaque, uint16_t port, unsigned size, bool is_write, uint64_t *val)
 {
     return bus_port_access(&((struct vcpu *)opaque)->machine->bus, port, size, is_write, val);
@@ -65,6 +71,7 @@ static const struct emu_ops vmx_emu_ops = {
     .ram_ptr = op_ram_ptr,
     .access = op_access,
     .port = op_port,
+    .ram_write_ptr = op_ram_write_ptr,
 };
 
 static const uint64_t seg_fields[X86_NR_SEGS][4] = {

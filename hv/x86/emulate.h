@@ -97,6 +97,14 @@ struct emu_ops {
      * read nothing answers gives all-ones).  NULL: INS/OUTS raise #UD.
      * The CPU checked IOPL and the TSS bitmap before the exit. */
     int (*port)(void *opaque, uint16_t port, unsigned size, bool is_write, uint64_t *val);
+    /* Optional.  Host pointer to guest-physical gpa when it is RAM the
+     * guest may write (not ROM, read-only RAM, a ROM device or MMIO),
+     * valid up to the end of gpa's 4 KiB page; NULL otherwise.  Asked only
+     * to set accessed/dirty bits in a paging-structure entry, right before
+     * the store: the backend marks the page dirty for the RAM's dirty-log
+     * clients (the store bypasses the EPT, so no CPU record sees it).  A
+     * NULL callback means every page ram_ptr returns is RAM nobody logs. */
+    uint8_t *(*ram_write_ptr)(void *opaque, uint64_t gpa);
 };
 
 /* What the exit told us (EPT violation): optional, speeds up translation. */

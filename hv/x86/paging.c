@@ -3,8 +3,16 @@
  * (SDM vol. 3, chapter 4): none, 32-bit, PAE, 4-level and 5-level.  Used
  * for instruction fetch and for every data access the emulator makes.
  *
- * Page-table entries are read (and their accessed/dirty bits set) through
- * ops->ram_ptr.  Differences from a CPU, on purpose:
+ * Page-table entries are read through ops->ram_ptr: RAM, ROM, read-only
+ * RAM, a ROM device in romd mode.  Entries anywhere else (MMIO, a ROM
+ * device in ops mode, nothing) refuse the walk.  Accessed/dirty bits are
+ * stored only into RAM the guest may write, through ops->ram_write_ptr,
+ * which puts the page in the dirty log (the EPT does not see our store);
+ * a walk that would have to set a bit in an entry elsewhere (ROM, read-only
+ * RAM, a ROM device) is refused with nothing stored -- the CPU's own walk
+ * through such an entry ends in an EPT violation on the update too, and
+ * the ROM's contents never change.  Refusals are #UD with a log line.
+ * Differences from a CPU, on purpose:
  *  - PAE PDPTEs are read from memory at CR3, not from the PDPTE registers
  *    the CPU loaded at the last CR3 write;
  *  - A/D bits are set with plain stores (the emulator runs on the vCPU's
@@ -30,6 +38,7 @@ struct walk {
     uint64_t or_e;       /* OR of them: XD anywhere? */
     uint64_t leaf;       /* the entry that mapped the page */
     uint8_t *entries[5]; /* host pointers to the entries used, for A/D */
+    uint64_t egpa[5];    /* and their guest-physical addresses */
     unsigned nentries;
     uint8_t *rd_ptr[6];  /* every entry read (PAE PDPTE too), for the cache */
     unsigned nread;
@@ -55,10 +64,11 @@ static uint8_t *entry_ptr(struct emu_ctx *ctx, uint64_t gpa)
     return ctx->ops->ram_ptr(ctx->opaque, gpa);
 }
 
-/* Records one present entry of the walk. */
-static void take(struct walk *w, uint8_t *p, uint64_t e)
+/* Records one present entry of the walk (at guest-physical gpa). */
+static void take(struct walk *w, uint8_t *p, uint64_t gpa, uint64_t e)
 {
     w->rd_ptr[w->nread++] = p;
+    w->egpa[w->nentries] = gpa;
     w->entries[w->nentries++] = p;
     w->and_e &= e;
     w->or_e |= e;
@@ -92,7 +102,9 @@ static int walk64(struct emu_ctx *ctx, uint64_t la, struct walk *w)
         shift = 21;
     }
     for (;; shift -= 9) {
-        p = entry_ptr(ctx, table + ((la >> shift) & 511) * 8);
+        uint64_t ea = table + ((la >> shift) & 511) * 8;
+
+        p = entry_ptr(ctx, ea);
         if (!p)
             return -1;
         memcpy(&e, p, 8);
@@ -100,7 +112,7 @@ static int walk64(struct emu_ctx *ctx, uint64_t la, struct walk *w)
             return 0x100;
         if (e & rsvd)
             return 0x100 | PF_P | PF_RSVD;
-        take(w, p, e);
+        take(w, p, ea, e);
         if (shift == 12) {
             w->page = e & ADDR_MASK;
             return 0;
@@ -124,7 +136,8 @@ static int walk64(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
 {
     const struct emu_regs *r = &ctx->regs;
-    uint8_t *p = entry_ptr(ctx, (r->cr3 & 0xfffff000ull) + ((la >> 22) & 1023) * 4);
+    uint64_t ea = (r->cr3 & 0xfffff000ull) + ((la >> 22) & 1023) * 4;
+    uint8_t *p = entry_ptr(ctx, ea);
     uint32_t e;
 
     if (!p)
@@ -132,7 +145,7 @@ static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
     memcpy(&e, p, 4);
     if (!(e & PTE_P))
         return 0x100;
-    take(w, p, e);
+    take(w, p, ea, e);
     if ((e & PTE_PS) && (r->cr4 & X86_CR4_PSE)) {
         if (e & (1u << 21))
             return 0x100 | PF_P | PF_RSVD;
@@ -141,13 +154,14 @@ static int walk32(struct emu_ctx *ctx, uint64_t la, struct walk *w)
                   (la & 0x3ff000ull);
         return 0;
     }
-    p = entry_ptr(ctx, (e & 0xfffff000ull) + ((la >> 12) & 1023) * 4);
+    ea = (e & 0xfffff000ull) + ((la >> 12) & 1023) * 4;
+    p = entry_ptr(ctx, ea);
     if (!p)
         return -1;
     memcpy(&e, p, 4);
     if (!(e & PTE_P))
         return 0x100;
-    take(w, p, e);
+    take(w, p, ea, e);
     w->page = e & 0xfffff000ull;
     return 0;
 }
@@ -178,20 +192,37 @@ static unsigned allowed(const struct emu_ctx *ctx, const struct walk *w)
 }
 
 /* Sets accessed bits along the walk and dirty in the leaf on a write.
- * Usually all are set already and this touches nothing. */
-static void set_ad(struct walk *w, enum emu_access acc)
+ * Usually all are set already and this touches nothing.  Every entry to
+ * change is first asked for as writable RAM (ops->ram_write_ptr, which
+ * logs the page dirty; without that callback all of ram_ptr's memory is
+ * writable and unlogged); if one is not, nothing is stored and the entry's
+ * guest-physical address is returned in *bad (pages asked for before it
+ * may stay marked dirty: reporting too much is harmless). */
+static bool set_ad(struct emu_ctx *ctx, struct walk *w, enum emu_access acc, uint64_t *bad)
 {
-    if ((w->and_e & PTE_A) && (acc != EMU_WRITE || (w->leaf & PTE_D)))
-        return;
-    for (unsigned i = 0; i < w->nentries; i++) {
-        uint8_t *p = w->entries[i];
-        uint8_t bits = (uint8_t)PTE_A;
+    uint8_t *(*wptr)(void *, uint64_t) = ctx->ops->ram_write_ptr;
+    uint8_t *dst[5];
+    uint8_t bits[5];
 
+    if ((w->and_e & PTE_A) && (acc != EMU_WRITE || (w->leaf & PTE_D)))
+        return true;
+    for (unsigned i = 0; i < w->nentries; i++) {
+        bits[i] = (uint8_t)PTE_A;
         if (i + 1 == w->nentries && acc == EMU_WRITE)
-            bits |= (uint8_t)PTE_D;
-        if ((p[0] & bits) != bits)
-            p[0] |= bits;
+            bits[i] |= (uint8_t)PTE_D;
+        dst[i] = NULL;
+        if ((w->entries[i][0] & bits[i]) == bits[i])
+            continue;
+        dst[i] = wptr ? wptr(ctx->opaque, w->egpa[i]) : w->entries[i];
+        if (!dst[i]) {
+            *bad = w->egpa[i];
+            return false;
+        }
     }
+    for (unsigned i = 0; i < w->nentries; i++)
+        if (dst[i])
+            dst[i][0] |= bits[i];
+    return true;
 }
 
 static void tlb_fill(struct emu_ctx *ctx, uint64_t la, uint64_t page,
@@ -303,6 +334,7 @@ static __attribute__((noinline)) enum emu_result walk_translate(struct emu_ctx *
     const struct emu_regs *r = &ctx->regs;
     struct walk w;
     unsigned perm;
+    uint64_t bad;
     int st;
 
     w.nentries = 0;
@@ -320,7 +352,12 @@ static __attribute__((noinline)) enum emu_result walk_translate(struct emu_ctx *
     perm = allowed(ctx, &w);
     if (!(perm & (1u << acc)))
         return pf(ctx, la, PF_P, acc);
-    set_ad(&w, acc);
+    if (!set_ad(ctx, &w, acc, &bad)) {
+        plat_log(LOG_WARN, "x86: page-table entry at gpa %#llx (linear %#llx) is not in "
+                 "writable RAM: its accessed/dirty bits cannot be set",
+                 (unsigned long long)bad, (unsigned long long)la);
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    }
     if (ctx->map_gen)
         cache_store(ctx, la, acc, &w, perm);
     /* After a write the D bit is set: later writes need no walk. */

@@ -114,6 +114,14 @@ static inline uint8_t *fake_ram_ptr(void *opaque, uint64_t gpa)
     return gpa < FAKE_RAM_SIZE ? f->ram + gpa : NULL;
 }
 
+/* All of the fake's RAM is writable, and nothing logs it. */
+static inline uint8_t *fake_ram_write_ptr(void *opaque, uint64_t gpa)
+{
+    struct fake_vcpu *f = opaque;
+
+    return gpa < FAKE_RAM_SIZE ? f->ram + gpa : NULL;
+}
+
 /* Which region a byte belongs to: 0 RAM, 1 device, 2 nothing. */
 static inline int fake_region(uint64_t gpa)
 {
@@ -227,6 +235,7 @@ static const struct emu_ops fake_ops = {
     .set_xmm = fake_set_xmm,
     .ram_ptr = fake_ram_ptr,
     .access = fake_access,
+    .ram_write_ptr = fake_ram_write_ptr,
 };
 
 /* ------------------------------------------- the memory-API backend */
@@ -262,6 +271,11 @@ static inline uint8_t *fake_ram_ptr_memapi(void *opaque, uint64_t gpa)
     return bus_as_ram_ptr(&((struct fake_vcpu *)opaque)->as, gpa);
 }
 
+static inline uint8_t *fake_ram_write_ptr_memapi(void *opaque, uint64_t gpa)
+{
+    return bus_as_ram_ptr_write(&((struct fake_vcpu *)opaque)->as, gpa);
+}
+
 static inline void fake_load(void *opaque, struct emu_regs *r, unsigned want);
 static inline void fake_get_xmm(void *opaque, unsigned reg, uint8_t val[16]);
 static inline void fake_set_xmm(void *opaque, unsigned reg, const uint8_t val[16]);
@@ -276,6 +290,7 @@ static inline int fake_use_memory_api(struct fake_vcpu *f, unsigned impl_max)
         .set_xmm = fake_set_xmm,
         .ram_ptr = fake_ram_ptr_memapi,
         .access = fake_access_memapi,
+        .ram_write_ptr = fake_ram_write_ptr_memapi,
     };
     int rc = 0;
 
