@@ -4,9 +4,23 @@
  */
 #include "memory/internal.h"
 
+/* An address space whose first commit failed goes away again. */
+static void undo_init(void *ctx)
+{
+    AddressSpace *as = ctx, **pp = &memory_state.spaces;
+
+    while (*pp && *pp != as)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = as->next;
+    as->next = NULL;
+    as->root->users--;
+}
+
 int address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
 {
     AddressSpace **pp = &memory_state.spaces;
+    int err;
 
     if (!as || !root || !root->initialized)
         return memory_refuse(MR_EINVAL, "address_space_init %s: no root",
@@ -20,9 +34,10 @@ int address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
         pp = &(*pp)->next;
     *pp = as;
     root->users++;
-    memory_region_transaction_begin();
-    memory_state.topology_changed = true;
-    return memory_region_transaction_commit();
+    err = memory_change(NULL, undo_init, as);
+    if (err && !memory_state.spaces)
+        memory_scratch_release();
+    return err;
 }
 
 void address_space_destroy(AddressSpace *as)
@@ -83,76 +98,118 @@ static unsigned piece_size(const MemoryRegion *mr, hwaddr off, uint64_t len,
     return p;
 }
 
-/* Dispatches [addr, addr+len) inside one flat range through its region. */
-static MemTxResult dispatch_chunk(const FlatRange *fr, hwaddr addr, uint8_t *buf,
-                                  uint64_t len, bool is_write)
+/*
+ * Dispatches [addr, addr+len) inside one flat range of view v through its
+ * region, piece by piece.  A callback may change the map: then it stops
+ * after that piece (the caller looks the rest up in the view now in
+ * force).  whole: the bytes are this range's whole part of the access (not
+ * the rest of a part cut short by a map change), so 1, 2, 4 or 8 of them
+ * are one guest access.  Returns the bytes done; *r collects the results.
+ */
+static uint64_t dispatch_chunk(AddressSpace *as, const FlatView *v, const FlatRange *fr,
+                               hwaddr addr, uint8_t *buf, uint64_t len, bool is_write,
+                               bool whole, MemTxResult *r)
 {
     hwaddr off = fr->offset_in_region + (addr - fr->start);
-    MemTxResult r = MEMTX_OK;
-    bool whole = true;
-    uint64_t v;
+    MemoryRegion *mr = fr->mr;
+    uint64_t v64, done = 0;
 
-    for (; len; whole = false) {
-        unsigned p = piece_size(fr->mr, off, len, whole);
+    while (done < len) {
+        unsigned p = piece_size(mr, off, len - done, whole);
         if (is_write) {
-            r |= memory_region_dispatch_write(fr->mr, off, load_bytes(buf, p, false), p);
+            *r |= memory_region_dispatch_write(mr, off, load_bytes(buf, p, false), p);
         } else {
-            r |= memory_region_dispatch_read(fr->mr, off, &v, p);
-            store_bytes(buf, v, p, false);
+            *r |= memory_region_dispatch_read(mr, off, &v64, p);
+            store_bytes(buf, v64, p, false);
         }
         off += p;
         buf += p;
-        len -= p;
+        done += p;
+        whole = false;
+        if (as->current != v)
+            break;
     }
-    return r;
+    return done;
 }
 
-static MemTxResult access_range(const FlatRange *fr, hwaddr addr, uint8_t *buf,
-                                uint64_t len, bool is_write)
+/* [addr, addr+len) inside one flat range: RAM copied, the rest dispatched.
+ * Returns the bytes done (fewer when a callback changed the map). */
+static uint64_t access_range(AddressSpace *as, const FlatView *v, const FlatRange *fr,
+                             hwaddr addr, uint8_t *buf, uint64_t len, bool is_write,
+                             bool whole, MemTxResult *r)
 {
     hwaddr off = fr->offset_in_region + (addr - fr->start);
 
     /* Only direct ranges have RAM behind them (I/O regions have none). */
     if (!is_write && (fr->flags & FR_DIRECT_READ)) {
         memcpy(buf, fr->mr->ram + off, len);
-        return MEMTX_OK;
+        return len;
     }
     if (is_write && (fr->flags & FR_DIRECT_WRITE)) {
         memcpy(fr->mr->ram + off, buf, len);
-        if (fr->mr->dirty_log_mask)
+        if (fr->dirty_log_mask)
             memory_region_set_dirty(fr->mr, off, len);
-        return MEMTX_OK;
+        return len;
     }
-    return dispatch_chunk(fr, addr, buf, len, is_write);
+    return dispatch_chunk(as, v, fr, addr, buf, len, is_write, whole, r);
 }
 
+/* An access running past 2^64: refused whole, counted as unassigned. */
+static MemTxResult refuse_wrap(AddressSpace *as, hwaddr addr, uint8_t *buf,
+                               size_t len, bool is_write)
+{
+    note_unassigned(as, addr, len, is_write);
+    if (!is_write)
+        memset(buf, 0xff, len);
+    return MEMTX_DECODE_ERROR;
+}
+
+/*
+ * The general path.  The view in use is referenced for as long as the
+ * access uses it, so a callback's commit cannot free it underneath; after
+ * a callback changed the map, the rest is looked up in the new view.
+ */
 static MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, uint8_t *buf,
                                     size_t len, bool is_write)
 {
-    const FlatView *v = as->current;
+    FlatView *v = as->current;
     MemTxResult r = MEMTX_OK;
+    bool resumed = false; /* the last part was cut short by a map change */
 
+    if (len && addr + (len - 1) < addr)
+        return refuse_wrap(as, addr, buf, len, is_write);
+    if (v)
+        v->refs++;
     while (len) {
+        if (as->current != v) {
+            flatview_unref(v);
+            v = as->current;
+            if (v)
+                v->refs++;
+        }
         size_t i = flatview_lower_bound(v, addr);
         const FlatRange *fr = (v && i < v->nr) ? &v->ranges[i] : NULL;
-        /* Bytes up to the end of this range, or up to the next one. */
-        msize_t room = fr ? (fr->start <= addr ? (msize_t)fr->last - addr + 1
-                                               : (msize_t)fr->start - addr)
-                          : MSIZE_2_64 - addr;
-        uint64_t n = room < len ? (uint64_t)room : len;
+        uint64_t n;
 
         if (fr && fr->start <= addr) {
-            r |= access_range(fr, addr, buf, n, is_write);
+            msize_t room = (msize_t)fr->last - addr + 1; /* may be 2^64 */
+            uint64_t want = room < len ? (uint64_t)room : len;
+            n = access_range(as, v, fr, addr, buf, want, is_write, !resumed, &r);
+            resumed = n < want;
         } else {
+            /* Up to the next range, or to the end (no wrap: checked). */
+            n = fr ? MIN((uint64_t)len, fr->start - addr) : len;
             note_unassigned(as, addr, n, is_write);
             if (!is_write)
                 memset(buf, 0xff, n);
             r |= MEMTX_DECODE_ERROR;
+            resumed = false;
         }
         addr += n;
         buf += n;
         len -= n;
     }
+    flatview_unref(v);
     return r;
 }
 
@@ -168,7 +225,15 @@ static bool single_access(AddressSpace *as, hwaddr addr, uint8_t *buf, size_t le
         !(fr = flatview_lookup(as->current, addr)) || fr->last - addr < len - 1)
         return false;
     if (fr->flags & (is_write ? FR_DIRECT_WRITE : FR_DIRECT_READ)) {
-        *r = access_range(fr, addr, buf, len, is_write);
+        hwaddr off = fr->offset_in_region + (addr - fr->start);
+        if (is_write) {
+            memcpy(fr->mr->ram + off, buf, len);
+            if (fr->dirty_log_mask)
+                memory_region_set_dirty(fr->mr, off, len);
+        } else {
+            memcpy(buf, fr->mr->ram + off, len);
+        }
+        *r = MEMTX_OK;
         return true;
     }
     hwaddr off = fr->offset_in_region + (addr - fr->start);

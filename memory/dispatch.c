@@ -158,24 +158,17 @@ static void split_unaligned(struct access *a, bool is_write)
         piece(a, a->addr + off, w, a->addr + off, w, is_write);
 }
 
-static MemTxResult ops_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
-                              unsigned size, bool is_write)
+/* An access the callbacks take in several pieces, or widened. */
+static MemTxResult split_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                                unsigned size, bool is_write, unsigned imin,
+                                unsigned imax)
 {
-    const MemoryRegionOps *ops = mr->ops;
-    const char *why = check_valid(mr, addr, size, is_write);
-    unsigned imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1;
-    unsigned imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
-    struct access a;
-
-    if (why)
-        return refuse_access(mr, addr, size, is_write, why);
-    imax = MAX(imax, imin);
-    if (size >= imin && size <= imax && (ops->impl.unaligned || !(addr & (size - 1))))
-        return direct_access(mr, addr, data, size, is_write);
-    a = (struct access){
+    struct access a = {
         .mr = mr, .addr = addr, .size = size, .imin = imin, .imax = imax,
-        .big = ops->endianness == DEVICE_BIG_ENDIAN, .unaligned = ops->impl.unaligned,
+        .big = mr->ops->endianness == DEVICE_BIG_ENDIAN,
+        .unaligned = mr->ops->impl.unaligned,
     };
+
     if (is_write)
         store_bytes(a.bytes, *data, size, false);
     if (a.unaligned)
@@ -187,6 +180,31 @@ static MemTxResult ops_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
     return MEMTX_OK;
 }
 
+/* The access as the callbacks take it.  mr is busy meanwhile: a callback
+ * (or `accepts`) that takes it out of the tree cannot destroy it under the
+ * rest of the access. */
+static MemTxResult ops_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                              unsigned size, bool is_write)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned imin = ops->impl.min_access_size ? ops->impl.min_access_size : 1;
+    unsigned imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
+    const char *why;
+    MemTxResult r;
+
+    mr->busy++;
+    why = check_valid(mr, addr, size, is_write);
+    imax = MAX(imax, imin);
+    if (why)
+        r = refuse_access(mr, addr, size, is_write, why);
+    else if (size >= imin && size <= imax && (ops->impl.unaligned || !(addr & (size - 1))))
+        r = direct_access(mr, addr, data, size, is_write);
+    else
+        r = split_access(mr, addr, data, size, is_write, imin, imax);
+    mr->busy--;
+    return r;
+}
+
 static MemTxResult ram_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
                               unsigned size, bool is_write)
 {
@@ -196,12 +214,12 @@ static MemTxResult ram_access(MemoryRegion *mr, hwaddr addr, uint64_t *data,
         *data = load_bytes(p, size, false);
         return MEMTX_OK;
     }
-    if (mr->kind == MR_KIND_RAM && !mr->readonly) {
+    if (mr->kind == MR_KIND_RAM && !mr->live.readonly) {
         store_bytes(p, *data, size, false);
-        if (mr->dirty_log_mask)
+        if (mr->live.dirty_log_mask)
             memory_region_set_dirty(mr, addr, size);
     }
-    return MEMTX_OK; /* writes to ROM are ignored */
+    return MEMTX_OK; /* writes to ROM are dropped, and succeed */
 }
 
 /* Whether the region's rules let an aligned access of `size` go to the
@@ -236,21 +254,25 @@ static MemTxResult dispatch(MemoryRegion *mr, hwaddr addr, uint64_t *data,
 {
     if (!mr || !is_pow2_size(size))
         return MEMTX_ERROR;
+    /* Everything by the attributes in force (mr->live).  Inside the alias's
+     * window, addr + alias_offset cannot pass 2^64: offset + size cannot. */
     while (mr->kind == MR_KIND_ALIAS) {
-        addr += mr->alias_offset;
+        if ((msize_t)addr + size > mr->live.size)
+            return refuse_access(mr, addr, size, is_write, "outside the alias");
+        addr += mr->live.alias_offset;
         mr = mr->alias;
     }
     /* The exit path's common case, decided at init: one callback. */
     if (memory_region_dispatch_direct(mr, addr, data, size, is_write))
         return MEMTX_OK;
-    if ((msize_t)addr + size > mr->size)
+    if ((msize_t)addr + size > mr->live.size)
         return refuse_access(mr, addr, size, is_write, "outside the region");
     switch (mr->kind) {
     case MR_KIND_RAM:
     case MR_KIND_ROM:
         return ram_access(mr, addr, data, size, is_write);
     case MR_KIND_ROMD:
-        if (!is_write && mr->romd_mode)
+        if (!is_write && mr->live.romd_mode)
             return ram_access(mr, addr, data, size, false);
         return ops_access(mr, addr, data, size, is_write);
     case MR_KIND_IO:

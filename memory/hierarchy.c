@@ -109,21 +109,41 @@ static int check_add(MemoryRegion *mr, hwaddr offset, MemoryRegion *sub,
     return MR_OK;
 }
 
+/* What an add changed, to undo it if its commit fails. */
+struct add_undo {
+    MemoryRegion *sub;
+    hwaddr addr;
+    int priority;
+    bool may_overlap;
+};
+
+static void undo_add(void *ctx)
+{
+    struct add_undo *u = ctx;
+
+    unlink(u->sub);
+    u->sub->parent = NULL;
+    u->sub->addr = u->addr;
+    u->sub->priority = u->priority;
+    u->sub->may_overlap = u->may_overlap;
+}
+
 static int add_common(MemoryRegion *mr, hwaddr offset, MemoryRegion *sub,
                       bool may_overlap, int priority)
 {
     int err = check_add(mr, offset, sub, may_overlap);
+    struct add_undo u;
 
     if (err)
         return err;
+    u = (struct add_undo){ sub, sub->addr, sub->priority, sub->may_overlap };
     sub->may_overlap = may_overlap;
     sub->priority = priority;
     sub->addr = offset;
     sub->parent = mr;
     sub->add_seq = ++memory_state.add_seq;
     link_sorted(mr, sub);
-    memory_touched();
-    return MR_OK;
+    return memory_change(NULL, undo_add, &u);
 }
 
 int memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
@@ -138,17 +158,31 @@ int memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
     return add_common(mr, offset, subregion, true, priority);
 }
 
+struct del_undo {
+    MemoryRegion *parent, *sub;
+};
+
+/* Back in its place: the sibling order is (priority, add_seq), both kept. */
+static void undo_del(void *ctx)
+{
+    struct del_undo *u = ctx;
+
+    u->sub->parent = u->parent;
+    link_sorted(u->parent, u->sub);
+}
+
 int memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
 {
-    if (!mr || !subregion)
-        return memory_refuse(MR_EINVAL, "del_subregion: NULL region");
+    struct del_undo u = { mr, subregion };
+
+    if (!mr || !subregion || !mr->initialized || !subregion->initialized)
+        return memory_refuse(MR_EINVAL, "del_subregion: not an initialised region");
     if (subregion->parent != mr)
         return memory_refuse(MR_ENOENT, "del %s from %s", subregion->name,
                              mr->name);
     unlink(subregion);
     subregion->parent = NULL;
-    memory_touched();
-    return MR_OK;
+    return memory_change(NULL, undo_del, &u);
 }
 
 /* Checks a new address/size for a region that may be in a parent. */
@@ -169,25 +203,63 @@ static int check_place(MemoryRegion *mr, hwaddr addr, msize_t size,
     return MR_OK;
 }
 
+/* Undo records for the attribute setters: where the field is, and what it
+ * held before. */
+struct u64_undo {
+    hwaddr *field;
+    hwaddr old;
+};
+
+static void undo_u64(void *ctx)
+{
+    struct u64_undo *u = ctx;
+
+    *u->field = u->old;
+}
+
+struct size_undo {
+    msize_t *field;
+    msize_t old;
+};
+
+static void undo_size(void *ctx)
+{
+    struct size_undo *u = ctx;
+
+    *u->field = u->old;
+}
+
+struct flag_undo {
+    bool *field;
+    bool old;
+};
+
+static void undo_flag(void *ctx)
+{
+    struct flag_undo *u = ctx;
+
+    *u->field = u->old;
+}
+
 int memory_region_set_address(MemoryRegion *mr, hwaddr addr)
 {
+    struct u64_undo u;
     int err;
 
     if (!mr || !mr->initialized)
         return memory_refuse(MR_EINVAL, "set_address: not an initialised region");
     err = check_place(mr, addr, mr->size, "set_address");
-    if (err)
+    if (err || mr->addr == addr)
         return err;
-    if (mr->addr != addr) {
-        mr->addr = addr;
-        memory_touched();
-    }
-    return MR_OK;
+    u = (struct u64_undo){ &mr->addr, mr->addr };
+    mr->addr = addr;
+    return memory_change(NULL, undo_u64, &u);
 }
 
 int memory_region_set_size(MemoryRegion *mr, uint64_t size)
 {
     msize_t sz = msize_from_arg(size);
+    struct size_undo u;
     int err;
 
     if (!mr || !mr->initialized || size == 0)
@@ -197,30 +269,30 @@ int memory_region_set_size(MemoryRegion *mr, uint64_t size)
     if (mr->kind == MR_KIND_ALIAS && (msize_t)mr->alias_offset + sz > MSIZE_2_64)
         return memory_refuse(MR_EINVAL, "set_size %s: alias end overflows", mr->name);
     err = check_place(mr, mr->addr, sz, "set_size");
-    if (err)
+    if (err || mr->size == sz)
         return err;
-    if (mr->size != sz) {
-        mr->size = sz;
-        memory_touched();
-    }
-    return MR_OK;
+    u = (struct size_undo){ &mr->size, mr->size };
+    mr->size = sz;
+    return memory_change(mr, undo_size, &u);
 }
 
-/* Sets a boolean attribute, re-rendering only when it changes. */
-static int set_flag(bool *flag, bool value)
+/* Sets a boolean attribute, re-rendering only when it changes; `live`:
+ * whether dispatch reads it (then mr's `live` copy follows at the commit). */
+static int set_flag(MemoryRegion *mr, bool *flag, bool value, bool live)
 {
-    if (*flag != value) {
-        *flag = value;
-        memory_touched();
-    }
-    return MR_OK;
+    struct flag_undo u = { flag, *flag };
+
+    if (*flag == value)
+        return MR_OK;
+    *flag = value;
+    return memory_change(live ? mr : NULL, undo_flag, &u);
 }
 
 int memory_region_set_enabled(MemoryRegion *mr, bool enabled)
 {
     if (!mr || !mr->initialized)
         return memory_refuse(MR_EINVAL, "set_enabled: not an initialised region");
-    return set_flag(&mr->enabled, enabled);
+    return set_flag(mr, &mr->enabled, enabled, false);
 }
 
 int memory_region_set_readonly(MemoryRegion *mr, bool readonly)
@@ -229,26 +301,28 @@ int memory_region_set_readonly(MemoryRegion *mr, bool readonly)
         return memory_refuse(MR_EINVAL, "set_readonly: not an initialised region");
     if (mr->kind != MR_KIND_RAM)
         return memory_refuse(MR_ETYPE, "set_readonly %s: only RAM", mr->name);
-    return set_flag(&mr->readonly, readonly);
+    return set_flag(mr, &mr->readonly, readonly, true);
 }
 
 int memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode)
 {
     if (!mr || !mr->initialized || mr->kind != MR_KIND_ROMD)
         return memory_refuse(MR_ETYPE, "set_romd: not a ROM device");
-    return set_flag(&mr->romd_mode, romd_mode);
+    return set_flag(mr, &mr->romd_mode, romd_mode, true);
 }
 
 int memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset)
 {
+    struct u64_undo u;
+
     if (!mr || !mr->initialized || mr->kind != MR_KIND_ALIAS)
         return memory_refuse(MR_ETYPE, "set_alias_offset: not an alias");
     if ((msize_t)offset + mr->size > MSIZE_2_64)
         return memory_refuse(MR_EINVAL, "set_alias_offset %s: %llx + size "
                              "overflows", mr->name, (unsigned long long)offset);
-    if (mr->alias_offset != offset) {
-        mr->alias_offset = offset;
-        memory_touched();
-    }
-    return MR_OK;
+    if (mr->alias_offset == offset)
+        return MR_OK;
+    u = (struct u64_undo){ &mr->alias_offset, mr->alias_offset };
+    mr->alias_offset = offset;
+    return memory_change(mr, undo_u64, &u);
 }

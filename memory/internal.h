@@ -11,6 +11,7 @@
 struct memory_state {
     unsigned txn_depth;
     bool topology_changed;  /* something needs a re-render */
+    MemoryRegion *changed;  /* regions whose `live` the next commit updates */
     AddressSpace *spaces;   /* singly linked, in init order */
     MemoryListener *listeners; /* sorted by priority, stable */
     uint64_t add_seq;       /* tie-break counter for equal priorities */
@@ -23,9 +24,23 @@ extern struct memory_state memory_state;
 /* Logs why a call was refused and returns err. */
 int memory_refuse(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-/* Mutations call these around their change: the change takes effect at the
- * outermost commit (which touched() makes happen). */
-void memory_touched(void);
+/*
+ * Every mutation calls this once its change is made (after all its checks).
+ * mr: a region whose `live` attributes the change affects, or NULL.
+ * Inside a transaction it returns MR_OK: the change waits for the outermost
+ * commit.  Outside one it commits now and returns the commit's result; on
+ * failure it first calls undo(ctx), which must put the tree back exactly as
+ * it was before the change, then puts the old flat views back (telling the
+ * listeners, if they had been told the new ones) -- so a failed change
+ * leaves nothing behind.
+ */
+int memory_change(MemoryRegion *mr, void (*undo)(void *ctx), void *ctx);
+
+/* Copies a region's edited attributes to `live` (the commit does this for
+ * the regions on memory_state.changed); frees bitmaps of stopped clients. */
+void memory_region_put_in_force(MemoryRegion *mr);
+/* Takes mr off memory_state.changed (when it goes away). */
+void memory_region_forget_change(MemoryRegion *mr);
 
 /* render.c: builds the flat view of a root into a fresh FlatView. */
 FlatView *flatview_render(MemoryRegion *root);
@@ -49,6 +64,8 @@ void memory_region_compute_direct(MemoryRegion *mr);
 
 /* dirty.c */
 void memory_region_free_dirty(MemoryRegion *mr);
+/* Frees the bitmaps of clients no longer in mr->dirty_log_mask. */
+void memory_region_trim_dirty(MemoryRegion *mr);
 /* coalesce.c */
 void memory_region_free_coalesced(MemoryRegion *mr);
 

@@ -12,6 +12,8 @@
  * Names and meanings follow QEMU's memory API.  Differences worth knowing:
  *  - misuse returns an error code (MR_E*) and logs why, instead of asserting,
  *    and a rejected call leaves the tree exactly as it was;
+ *  - a change made outside a transaction is committed by the call itself,
+ *    which returns the commit's error (and then undoes the change);
  *  - sizes are uint64_t; MR_SIZE_2_64 (UINT64_MAX) means the whole 2^64 range;
  *  - equal priorities: the subregion added later wins.
  *
@@ -35,7 +37,8 @@ typedef unsigned __int128 msize_t; /* sizes up to and including 2^64 */
 enum {
     MR_OK = 0,
     MR_EINVAL = -1,   /* bad argument: zero/overflowing size, NULL, ... */
-    MR_EBUSY = -2,    /* region in use: has a parent, is a root or target */
+    MR_EBUSY = -2,    /* region in use: has a parent, is a root or target,
+                       * is in the view in force, an access is under way */
     MR_ENOMEM = -3,   /* the platform allocator said no */
     MR_ELOOP = -4,    /* the change would make an alias/containment cycle */
     MR_EOVERLAP = -5, /* two non-overlapping siblings would overlap */
@@ -57,11 +60,20 @@ enum device_endian {
     DEVICE_BIG_ENDIAN = 2,
 };
 
-/* Dirty-log clients, as bit numbers in a region's log mask. */
+/*
+ * Dirty-log clients.  The calls that take a client (set_log, get_dirty,
+ * reset_dirty) take ONE of these names per call, never an OR of them.
+ * Client n is bit n of a log mask (VGA 0, CODE 1, MIGRATION 2: the masks
+ * listeners see).  Each name carries a check pattern above its number, so
+ * an OR of two or more names matches no client and is refused (MR_EINVAL)
+ * instead of naming another client.  The bare numbers 0..DIRTY_MEMORY_NUM-1
+ * name the clients too (loops over all clients use them).
+ */
+#define DIRTY_MEMORY_NAME(n) ((0x10u << (n)) | (n))
 enum {
-    DIRTY_MEMORY_VGA = 0,
-    DIRTY_MEMORY_CODE = 1,
-    DIRTY_MEMORY_MIGRATION = 2,
+    DIRTY_MEMORY_VGA = DIRTY_MEMORY_NAME(0),       /* client 0 */
+    DIRTY_MEMORY_CODE = DIRTY_MEMORY_NAME(1),      /* client 1 */
+    DIRTY_MEMORY_MIGRATION = DIRTY_MEMORY_NAME(2), /* client 2 */
     DIRTY_MEMORY_NUM = 3,
 };
 
@@ -121,6 +133,10 @@ struct CoalescedRange {
 /*
  * Treat the fields as private: use the functions below.  The struct is
  * public so devices can embed regions without allocating.
+ *
+ * The attributes below are the tree as edited: what the next commit puts
+ * in force.  Accesses go by `live`, the attributes as of the last commit
+ * (the commit that rendered the flat views in force).
  */
 struct MemoryRegion {
     const char *name;
@@ -134,7 +150,7 @@ struct MemoryRegion {
     bool romd_mode;  /* ROMD: reads served from RAM (true) or ops (false) */
     bool ram_owned;  /* ram pages allocated by us, freed on destroy */
     bool initialized;
-    uint8_t dirty_log_mask; /* bit per DIRTY_MEMORY_* client */
+    uint8_t dirty_log_mask; /* bit n: client n logs (see DIRTY_MEMORY_*) */
 
     const MemoryRegionOps *ops;
     void *opaque;
@@ -144,6 +160,19 @@ struct MemoryRegion {
     uint8_t *ram;                    /* host memory of RAM/ROM/ROMD */
     MemoryRegion *alias;             /* target, for MR_KIND_ALIAS */
     hwaddr alias_offset;
+
+    /* In force: what dispatch decides by.  Copied from the fields above
+     * by the commit that puts their changes in force. */
+    struct {
+        msize_t size;
+        hwaddr alias_offset;
+        bool readonly, romd_mode;
+        uint8_t dirty_log_mask;
+    } live;
+    bool changed;                    /* on the list of regions whose */
+    MemoryRegion *changed_next;      /* `live` the next commit updates */
+    unsigned busy;                   /* accesses under way inside it */
+    const MemoryRegion *self;        /* == the region while initialised */
 
     MemoryRegion *parent;
     MemoryRegion *subregions;        /* sorted: highest priority first */
@@ -158,7 +187,14 @@ struct MemoryRegion {
     uint64_t visit_epoch;            /* scratch mark for graph walks */
 };
 
-/* ------------------------------------------------------------ construction */
+/* ------------------------------------------------------------ construction
+ * `mr` may be uninitialised memory.  If it is a region already (initialised
+ * and not destroyed) that is in use -- in a parent, holding subregions, an
+ * alias target or address space root, still in the view in force (removed
+ * inside an open transaction), or with an access under way inside it --
+ * init refuses (MR_EBUSY) and leaves it untouched; one not in use is
+ * destroyed first (its name, pages, bitmaps and alias target released).
+ * A failed init leaves `mr` as it was. */
 int memory_region_init(MemoryRegion *mr, const char *name, uint64_t size);
 int memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops,
                           void *opaque, const char *name, uint64_t size);
@@ -171,10 +207,20 @@ int memory_region_init_rom_device(MemoryRegion *mr, const MemoryRegionOps *ops,
 int memory_region_init_alias(MemoryRegion *mr, const char *name,
                              MemoryRegion *orig, hwaddr offset, uint64_t size);
 /* Refused (MR_EBUSY) while the region has a parent, subregions, aliases
- * onto it, or is an address space's root. */
+ * onto it, is an address space's root, is still in the view in force, or
+ * an access is under way inside it (a callback destroying its own region). */
 int memory_region_destroy(MemoryRegion *mr);
 
-/* --------------------------------------------------------------- hierarchy */
+/* --------------------------------------------------------------- hierarchy
+ * These and the attribute setters below take effect at the outermost
+ * transaction commit: until then nothing acts on them, accesses included
+ * (they go by the flat views and `live` attributes in force).  Outside a
+ * transaction the call commits at once and returns the commit's result:
+ * MR_OK, or its error (MR_ENOMEM from rendering, or the first error a
+ * listener's commit returned) -- and then the change is undone: the tree,
+ * the flat views and what the listeners were told are as before the call.
+ * del_subregion: MR_EINVAL if either region is NULL or uninitialised,
+ * MR_ENOENT if subregion is not in mr. */
 int memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
                                 MemoryRegion *subregion);
 int memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
@@ -182,7 +228,8 @@ int memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
 int memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion);
 
 /* ------------------------------------------------ attributes (take effect at
- * the outermost transaction commit; outside a transaction, at once) */
+ * the outermost transaction commit; outside a transaction, at once: see
+ * above for what they return then) */
 int memory_region_set_address(MemoryRegion *mr, hwaddr addr);
 int memory_region_set_size(MemoryRegion *mr, uint64_t size);
 int memory_region_set_enabled(MemoryRegion *mr, bool enabled);
@@ -190,7 +237,9 @@ int memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 int memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);
 int memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd_mode);
 
-/* ---------------------------------------------------------------- queries */
+/* ---------------------------------------------------------------- queries
+ * These describe the tree as edited (changes made inside an open
+ * transaction included). */
 msize_t memory_region_size(const MemoryRegion *mr);
 const char *memory_region_name(const MemoryRegion *mr);
 bool memory_region_is_ram(const MemoryRegion *mr); /* RAM, ROM or ROMD */
@@ -202,18 +251,29 @@ void *memory_region_get_ram_ptr(MemoryRegion *mr);
 
 /* ------------------------------------------------------------ transactions */
 void memory_region_transaction_begin(void);
-/* Returns MR_OK, or the first error a listener's commit reported. */
+/* The outermost commit puts every change since the outermost begin in
+ * force.  Returns MR_OK; MR_ENOMEM when rendering failed (the old views
+ * stay in force, nothing changes, the next commit tries again); or the
+ * first error a listener's commit reported (the new views are in force
+ * then: a transaction's changes cannot be undone, and the listener is
+ * expected to catch up at the next commit, as ept/ does). */
 int memory_region_transaction_commit(void);
 /* How many times address spaces were re-rendered (for tests). */
 uint64_t memory_render_count(void);
 
 /* ------------------------------------------------------------- dirty log
- * Logging is per client (DIRTY_MEMORY_*) on RAM regions, one bit per 4 KiB
- * page of the region.  addr/size are offsets inside the region. */
+ * Logging is per client on RAM regions, one bit per 4 KiB page of the
+ * region.  addr/size are offsets inside the region.  `client` is ONE
+ * client: DIRTY_MEMORY_VGA, _CODE or _MIGRATION (or its number); anything
+ * else, an OR of names included, is refused (set_log: MR_EINVAL; get_dirty:
+ * false; reset_dirty: nothing cleared), with a log line.  Start or stop
+ * logging one call per client.  Like any change, set_log takes effect at
+ * the commit: a client started inside a transaction records nothing
+ * before it, one stopped keeps recording (and its bitmap) until it. */
 int memory_region_set_log(MemoryRegion *mr, bool log, unsigned client);
 bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
                              unsigned client);
-/* Marks pages dirty for every client that is logging. */
+/* Marks pages dirty for every client whose logging is in force. */
 void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size);
 void memory_region_reset_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
                                unsigned client);
@@ -228,7 +288,15 @@ void memory_region_clear_coalescing(MemoryRegion *mr);
 /* --------------------------------------------------------------- dispatch
  * One access of 1, 2, 4 or 8 bytes at an offset inside mr, honouring the
  * region's valid/impl rules and endianness.  *data is little-endian-valued
- * (as the guest sees it). */
+ * (as the guest sees it).  It goes by the attributes in force (mr->live):
+ * size, ROM-device mode, read-only, an alias's window.  MEMTX_ERROR for an
+ * access not wholly inside the region (or the alias's window).
+ * Writes to ROM, and to RAM made read-only, are dropped and return
+ * MEMTX_OK (as a bus ignores them); so does address_space_write.
+ * Reads and writes to a ROM device's callbacks are refused (MEMTX_ERROR)
+ * only by its `valid` rules.  A callback may change the tree and commit;
+ * the rest of the access still goes to the same region, which cannot be
+ * destroyed meanwhile (MR_EBUSY). */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr,
                                         uint64_t *data, unsigned size);
 MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
@@ -250,9 +318,9 @@ static inline bool memory_region_dispatch_direct(MemoryRegion *mr, hwaddr addr,
      * power of two (size & (size - 1) == 0) is one of those sizes, which
      * also makes addr & (size - 1) the alignment test: one test for both.
      * Aligned, addr + size - 1 cannot wrap: the access ends inside the
-     * region when its last byte is below mr->size. */
+     * region when its last byte is below its size in force. */
     if (mr->kind != MR_KIND_IO || !(mr->direct_sizes[is_write] & size) ||
-        ((addr | size) & (size - 1)) || (msize_t)(addr + (size - 1)) >= mr->size)
+        ((addr | size) & (size - 1)) || (msize_t)(addr + (size - 1)) >= mr->live.size)
         return false;
     mask = size_mask[size]; /* size is 1, 2, 4 or 8 here */
     if (is_write)
@@ -282,7 +350,8 @@ struct FlatView {
     FlatRange *ranges;
     size_t nr;
     size_t cap;
-    unsigned refs; /* address spaces sharing it (same root) */
+    unsigned refs; /* address spaces sharing it (same root), and accesses
+                    * under way through it (they keep it alive) */
 };
 
 /* The range containing addr, or NULL (unassigned).  O(log n). */
@@ -313,8 +382,19 @@ const FlatView *address_space_flatview(const AddressSpace *as);
  * `valid` rules may refuse it); other lengths are cut into the largest
  * aligned pieces the region's valid.max_access_size allows.  Unassigned
  * bytes read as 0xff and writes to them are dropped (counted, with a log
- * line at the 1st, 2nd, 4th, 8th, ... occurrence).  Returns the results of
- * all parts OR-ed together (MEMTX_OK when all went through). */
+ * line at the 1st, 2nd, 4th, 8th, ... occurrence).  Writes to ROM are
+ * dropped (MEMTX_OK).  An access that would run past 2^64 (addr + len
+ * wraps) is refused whole: nothing is written or dispatched, a read gives
+ * all 0xff, the result is MEMTX_DECODE_ERROR.  Returns the results of all
+ * parts OR-ed together (MEMTX_OK when all went through).
+ *
+ * Everything goes by the flat view in force.  A device callback may change
+ * the tree and commit (a flash switching its ROM-device mode, a device
+ * moving its window): the access keeps the view it was using alive while
+ * it uses it (it is never freed under the access), and after each
+ * dispatched piece it looks the rest of the access up again in the view
+ * now in force: the bytes after a callback go where the map after that
+ * callback sends them (unassigned, if the region moved away). */
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, void *buf,
                                size_t len);
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr, const void *buf,

@@ -46,144 +46,192 @@ static char *copy_name(const char *name)
     return p;
 }
 
-int memory_region_init(MemoryRegion *mr, const char *name, uint64_t size)
-{
-    char *copy;
-
-    if (!mr || !name)
-        return memory_refuse(MR_EINVAL, "init: NULL region or name");
-    if (size == 0)
-        return memory_refuse(MR_EINVAL, "init %s: zero size", name);
-    copy = copy_name(name);
-    if (!copy)
-        return memory_refuse(MR_ENOMEM, "init %s: name", name);
-    *mr = (MemoryRegion){
-        .name = copy,
-        .kind = MR_KIND_CONTAINER,
-        .size = msize_from_arg(size),
-        .enabled = true,
-        .initialized = true,
-    };
-    return MR_OK;
-}
-
-int memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops,
-                          void *opaque, const char *name, uint64_t size)
-{
-    int err;
-
-    if (!ops)
-        return memory_refuse(MR_EINVAL, "init_io %s: NULL ops", name ? name : "?");
-    err = memory_region_init(mr, name, size);
-    if (err)
-        return err;
-    mr->kind = MR_KIND_IO;
-    mr->ops = ops;
-    mr->opaque = opaque;
-    memory_region_compute_direct(mr);
-    return MR_OK;
-}
-
 /* Whole pages behind a RAM-like region of `size` bytes. */
 static size_t ram_pages(msize_t size)
 {
     return (size_t)((size + MEMORY_PAGE_SIZE - 1) >> MEMORY_PAGE_SHIFT);
 }
 
+/* Whether *mr is a region initialised here and not destroyed since.  Init
+ * is handed uninitialised memory too: only the self pointer (which nothing
+ * but a live region holds at its own address) is read before it matches. */
+static bool is_region(const MemoryRegion *mr)
+{
+    return mr->self == mr && mr->initialized;
+}
+
+/* Why a region cannot be destroyed or made afresh, or NULL. */
+static const char *in_use(const MemoryRegion *mr)
+{
+    if (mr->parent)
+        return "in a parent";
+    if (mr->subregions)
+        return "has subregions";
+    if (mr->users)
+        return "aliases or address spaces use it";
+    if (mr->view_refs)
+        return "still in the view in force (commit the transaction first)";
+    if (mr->busy)
+        return "an access is under way inside it";
+    return NULL;
+}
+
+/* What destroy gives back; mr must not be in use. */
+static void release(MemoryRegion *mr)
+{
+    memory_region_forget_change(mr);
+    if (mr->kind == MR_KIND_ALIAS)
+        mr->alias->users--;
+    if (mr->ram_owned)
+        plat_free_pages(mr->ram, ram_pages(mr->size));
+    memory_region_free_dirty(mr);
+    memory_region_free_coalesced(mr);
+    plat_free((char *)mr->name);
+    *mr = (MemoryRegion){ 0 };
+}
+
+/* A failed init: a region stays as it was; other memory is marked
+ * uninitialised (what callers test before tearing down). */
+static int init_failed(MemoryRegion *mr, int err)
+{
+    if (mr && !is_region(mr))
+        mr->initialized = false;
+    return err;
+}
+
+/*
+ * Every init: checks, then builds the new region aside (name, pages) and
+ * only then replaces *mr, so a refused or failed init leaves a region
+ * untouched.  `fresh` holds the kind-specific fields; own_ram asks for
+ * pages of our own.
+ */
+static int init_region(MemoryRegion *mr, const char *name, uint64_t size,
+                       MemoryRegion fresh, bool own_ram, const char *what)
+{
+    const char *why;
+
+    if (!mr || !name)
+        return init_failed(mr, memory_refuse(MR_EINVAL, "%s: NULL region or name", what));
+    if (size == 0)
+        return init_failed(mr, memory_refuse(MR_EINVAL, "%s %s: zero size", what, name));
+    if (is_region(mr) && (why = in_use(mr)))
+        return memory_refuse(MR_EBUSY, "%s %s: region %s is in use: %s", what,
+                             name, mr->name, why);
+    fresh.name = copy_name(name);
+    if (!fresh.name)
+        return init_failed(mr, memory_refuse(MR_ENOMEM, "%s %s: name", what, name));
+    fresh.size = msize_from_arg(size);
+    if (own_ram) {
+        fresh.ram = plat_alloc_pages(ram_pages(fresh.size));
+        if (!fresh.ram) {
+            plat_free((char *)fresh.name);
+            return init_failed(mr, memory_refuse(MR_ENOMEM, "%s %s: %llu bytes",
+                                                 what, name, (unsigned long long)size));
+        }
+        fresh.ram_owned = true;
+    }
+    if (is_region(mr))
+        release(mr);
+    fresh.enabled = true;
+    fresh.initialized = true;
+    fresh.live.size = fresh.size;
+    fresh.live.alias_offset = fresh.alias_offset;
+    fresh.live.romd_mode = fresh.romd_mode;
+    *mr = fresh;
+    mr->self = mr;
+    if (mr->kind == MR_KIND_ALIAS)
+        mr->alias->users++;
+    if (mr->ops)
+        memory_region_compute_direct(mr);
+    return MR_OK;
+}
+
+int memory_region_init(MemoryRegion *mr, const char *name, uint64_t size)
+{
+    return init_region(mr, name, size, (MemoryRegion){ .kind = MR_KIND_CONTAINER },
+                       false, "init");
+}
+
+int memory_region_init_io(MemoryRegion *mr, const MemoryRegionOps *ops,
+                          void *opaque, const char *name, uint64_t size)
+{
+    if (!ops)
+        return init_failed(mr, memory_refuse(MR_EINVAL, "init_io %s: NULL ops",
+                                             name ? name : "?"));
+    return init_region(mr, name, size,
+                       (MemoryRegion){ .kind = MR_KIND_IO, .ops = ops, .opaque = opaque },
+                       false, "init_io");
+}
+
 /* RAM of our own (RAM, ROM, ROMD): pages from the platform. */
 static int init_owned_ram(MemoryRegion *mr, const char *name, uint64_t size,
-                          MemoryRegionKind kind)
+                          MemoryRegion fresh, const char *what)
 {
-    int err;
-
     if (size > ((uint64_t)1 << 48))
-        return memory_refuse(MR_EINVAL, "init_ram %s: size %llx too large",
-                             name ? name : "?", (unsigned long long)size);
-    err = memory_region_init(mr, name, size);
-    if (err)
-        return err;
-    mr->ram = plat_alloc_pages(ram_pages(mr->size));
-    if (!mr->ram) {
-        plat_free((char *)mr->name);
-        mr->initialized = false;
-        return memory_refuse(MR_ENOMEM, "init_ram %s: %llu bytes", name,
-                             (unsigned long long)size);
-    }
-    mr->kind = kind;
-    mr->ram_owned = true;
-    return MR_OK;
+        return init_failed(mr, memory_refuse(MR_EINVAL, "%s %s: size %llx too large",
+                                             what, name ? name : "?",
+                                             (unsigned long long)size));
+    return init_region(mr, name, size, fresh, true, what);
 }
 
 int memory_region_init_ram(MemoryRegion *mr, const char *name, uint64_t size)
 {
-    return init_owned_ram(mr, name, size, MR_KIND_RAM);
+    return init_owned_ram(mr, name, size, (MemoryRegion){ .kind = MR_KIND_RAM },
+                          "init_ram");
 }
 
 int memory_region_init_rom(MemoryRegion *mr, const char *name, uint64_t size)
 {
-    return init_owned_ram(mr, name, size, MR_KIND_ROM);
+    return init_owned_ram(mr, name, size, (MemoryRegion){ .kind = MR_KIND_ROM },
+                          "init_rom");
 }
 
 int memory_region_init_ram_ptr(MemoryRegion *mr, const char *name,
                                uint64_t size, void *ptr)
 {
-    int err;
-
-    if (!ptr)
-        return memory_refuse(MR_EINVAL, "init_ram_ptr %s: NULL pointer",
-                             name ? name : "?");
-    if (size == MR_SIZE_2_64)
-        return memory_refuse(MR_EINVAL, "init_ram_ptr %s: size", name ? name : "?");
-    err = memory_region_init(mr, name, size);
-    if (err)
-        return err;
-    mr->kind = MR_KIND_RAM;
-    mr->ram = ptr;
-    return MR_OK;
+    if (!ptr || size == MR_SIZE_2_64)
+        return init_failed(mr, memory_refuse(MR_EINVAL, "init_ram_ptr %s: %s",
+                                             name ? name : "?",
+                                             ptr ? "size 2^64" : "NULL pointer"));
+    return init_region(mr, name, size, (MemoryRegion){ .kind = MR_KIND_RAM, .ram = ptr },
+                       false, "init_ram_ptr");
 }
 
 int memory_region_init_rom_device(MemoryRegion *mr, const MemoryRegionOps *ops,
                                   void *opaque, const char *name, uint64_t size)
 {
-    int err;
-
     if (!ops)
-        return memory_refuse(MR_EINVAL, "init_rom_device %s: NULL ops",
-                             name ? name : "?");
-    err = init_owned_ram(mr, name, size, MR_KIND_ROMD);
-    if (err)
-        return err;
-    mr->ops = ops;
-    mr->opaque = opaque;
-    mr->romd_mode = true;
-    memory_region_compute_direct(mr);
-    return MR_OK;
+        return init_failed(mr, memory_refuse(MR_EINVAL, "init_rom_device %s: NULL ops",
+                                             name ? name : "?"));
+    return init_owned_ram(mr, name, size,
+                          (MemoryRegion){ .kind = MR_KIND_ROMD, .ops = ops,
+                                          .opaque = opaque, .romd_mode = true },
+                          "init_rom_device");
 }
 
 int memory_region_init_alias(MemoryRegion *mr, const char *name,
                              MemoryRegion *orig, hwaddr offset, uint64_t size)
 {
-    int err;
-
     if (!orig || !orig->initialized)
-        return memory_refuse(MR_EINVAL, "init_alias %s: no target",
-                             name ? name : "?");
+        return init_failed(mr, memory_refuse(MR_EINVAL, "init_alias %s: no target",
+                                             name ? name : "?"));
+    if (orig == mr)
+        return init_failed(mr, memory_refuse(MR_ELOOP, "init_alias %s: an alias "
+                                             "of itself", name ? name : "?"));
     if ((msize_t)offset + msize_from_arg(size) > MSIZE_2_64)
-        return memory_refuse(MR_EINVAL, "init_alias %s: offset %llx + size "
-                             "overflows", name ? name : "?",
-                             (unsigned long long)offset);
-    err = memory_region_init(mr, name, size);
-    if (err)
-        return err;
-    mr->kind = MR_KIND_ALIAS;
-    mr->alias = orig;
-    mr->alias_offset = offset;
-    orig->users++;
-    return MR_OK;
+        return init_failed(mr, memory_refuse(MR_EINVAL, "init_alias %s: offset %llx "
+                                             "+ size overflows", name ? name : "?",
+                                             (unsigned long long)offset));
+    return init_region(mr, name, size,
+                       (MemoryRegion){ .kind = MR_KIND_ALIAS, .alias = orig,
+                                       .alias_offset = offset },
+                       false, "init_alias");
 }
 
 int memory_region_destroy(MemoryRegion *mr)
 {
+    const char *why;
+
     if (!mr || !mr->initialized)
         return memory_refuse(MR_EINVAL, "destroy: not an initialised region");
     if (mr->parent)
@@ -195,17 +243,9 @@ int memory_region_destroy(MemoryRegion *mr)
     if (mr->users)
         return memory_refuse(MR_EBUSY, "destroy %s: %u alias(es) or address "
                              "space(s) use it", mr->name, mr->users);
-    if (mr->view_refs)
-        return memory_refuse(MR_EBUSY, "destroy %s: still in a flat view "
-                             "(commit the transaction first)", mr->name);
-    if (mr->kind == MR_KIND_ALIAS)
-        mr->alias->users--;
-    if (mr->ram_owned)
-        plat_free_pages(mr->ram, ram_pages(mr->size));
-    memory_region_free_dirty(mr);
-    memory_region_free_coalesced(mr);
-    plat_free((char *)mr->name);
-    *mr = (MemoryRegion){ 0 };
+    if ((why = in_use(mr)))
+        return memory_refuse(MR_EBUSY, "destroy %s: %s", mr->name, why);
+    release(mr);
     return MR_OK;
 }
 

@@ -678,6 +678,286 @@ static void test_unassigned(void)
     memory_region_destroy(&sys);
 }
 
+/* An access that would run past 2^64 is refused whole: nothing written,
+ * reads all-ones, no wrap to address 0. */
+static void test_access_past_2_64(void)
+{
+    MemoryRegion sys, top, low, al;
+    AddressSpace as;
+    uint8_t buf[4] = { 1, 2, 3, 4 }, out[32];
+    uint8_t *pt, *pl;
+    uint64_t v;
+
+    memory_region_init(&sys, "sys", MR_SIZE_2_64);
+    memory_region_init_ram(&top, "top", 0x1000);
+    memory_region_init_ram(&low, "low", 0x1000);
+    memory_region_add_subregion(&sys, 0xfffffffffffff000ull, &top);
+    memory_region_add_subregion(&sys, 0, &low);
+    address_space_init(&as, &sys, "memory");
+    pt = memory_region_get_ram_ptr(&top);
+    pl = memory_region_get_ram_ptr(&low);
+    memset(pt, 0, 0x1000);
+    memset(pl, 0, 0x1000);
+    CHECK_EQ(address_space_write(&as, UINT64_MAX - 1, buf, 4), MEMTX_DECODE_ERROR);
+    CHECK_EQ(pt[0xffe], 0);
+    CHECK_EQ(pt[0xfff], 0);
+    CHECK_EQ(pl[0], 0);
+    CHECK_EQ(pl[1], 0);
+    pl[0] = 0x5a;
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(address_space_read(&as, UINT64_MAX - 1, out, 4), MEMTX_DECODE_ERROR);
+    CHECK_EQ(out[0], 0xff);
+    CHECK_EQ(out[2], 0xff);
+    memset(out, 0, sizeof(out));
+    CHECK_EQ(address_space_read(&as, 0xfffffffffffffff0ull, out, 32), MEMTX_DECODE_ERROR);
+    CHECK_EQ(out[16], 0xff);
+    CHECK_EQ(out[0], 0xff);
+    /* The last byte exactly: fine. */
+    CHECK_EQ(address_space_write(&as, UINT64_MAX, buf, 1), MEMTX_OK);
+    CHECK_EQ(pt[0xfff], 1);
+    /* Through an alias: an offset that wraps past 2^64 inside dispatch. */
+    memory_region_init_alias(&al, "al", &low, 0x800, 0x800);
+    CHECK_EQ(memory_region_dispatch_read(&al, 0xfffffffffffff800ull, &v, 1), MEMTX_ERROR);
+    CHECK_EQ(memory_region_dispatch_read(&al, 0x800, &v, 1), MEMTX_ERROR);
+    CHECK_EQ(memory_region_dispatch_write(&al, UINT64_MAX, 7, 1), MEMTX_ERROR);
+    CHECK_EQ(pl[0x7ff], 0);
+    CHECK_EQ(memory_region_dispatch_read(&top, UINT64_MAX, &v, 2), MEMTX_ERROR);
+    memory_region_destroy(&al);
+    address_space_destroy(&as);
+    memory_region_del_subregion(&sys, &top);
+    memory_region_del_subregion(&sys, &low);
+    memory_region_destroy(&top);
+    memory_region_destroy(&low);
+    memory_region_destroy(&sys);
+}
+
+/* set_log's argument names one client: an OR of two client names is
+ * refused, never taken for a third client. */
+static void test_set_log_takes_one_client(void)
+{
+    MemoryRegion ram;
+
+    memory_region_init_ram(&ram, "vram", 0x4000);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_VGA | DIRTY_MEMORY_CODE),
+             MR_EINVAL);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_VGA | DIRTY_MEMORY_MIGRATION),
+             MR_EINVAL);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_CODE | DIRTY_MEMORY_MIGRATION),
+             MR_EINVAL);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_VGA | DIRTY_MEMORY_CODE |
+                                   DIRTY_MEMORY_MIGRATION), MR_EINVAL);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_NUM), MR_EINVAL);
+    CHECK_EQ(ram.dirty_log_mask, 0);
+    /* One name at a time, and the plain numbers 0..DIRTY_MEMORY_NUM-1. */
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_CODE), MR_OK);
+    CHECK_EQ(ram.dirty_log_mask, 1u << 1);
+    CHECK_EQ(memory_region_set_log(&ram, true, DIRTY_MEMORY_VGA), MR_OK);
+    CHECK_EQ(memory_region_set_log(&ram, true, 2), MR_OK);
+    CHECK_EQ(ram.dirty_log_mask, 7);
+    memory_region_set_dirty(&ram, 0x1000, 1);
+    CHECK(memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_VGA));
+    CHECK(memory_region_get_dirty(&ram, 0x1000, 1, 0));
+    CHECK(memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_MIGRATION));
+    /* Asking about or clearing an OR: refused (false, nothing cleared). */
+    CHECK(!memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_VGA | DIRTY_MEMORY_CODE));
+    memory_region_reset_dirty(&ram, 0, 0x4000, DIRTY_MEMORY_VGA | DIRTY_MEMORY_CODE);
+    CHECK(memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_CODE));
+    CHECK(strstr(plat_host_last_log(), "client") != NULL);
+    memory_region_reset_dirty(&ram, 0, 0x4000, DIRTY_MEMORY_CODE);
+    CHECK(!memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_CODE));
+    CHECK(memory_region_get_dirty(&ram, 0x1000, 1, DIRTY_MEMORY_VGA));
+    for (unsigned c = 0; c < DIRTY_MEMORY_NUM; c++)
+        CHECK_EQ(memory_region_set_log(&ram, false, c), MR_OK);
+    CHECK_EQ(ram.dirty_log_mask, 0);
+    memory_region_destroy(&ram);
+}
+
+/* del_subregion with an uninitialised region (either side): MR_EINVAL,
+ * as documented, not MR_ENOENT. */
+static void test_del_uninitialised(void)
+{
+    MemoryRegion sys, r, z;
+
+    memset(&z, 0, sizeof(z));
+    memory_region_init(&sys, "sys", 0x10000);
+    memory_region_init_ram(&r, "r", 0x1000);
+    CHECK_EQ(memory_region_del_subregion(&sys, &z), MR_EINVAL);
+    CHECK_EQ(memory_region_del_subregion(&z, &r), MR_EINVAL);
+    CHECK_EQ(memory_region_del_subregion(&z, &z), MR_EINVAL);
+    CHECK_EQ(memory_region_del_subregion(&sys, &r), MR_ENOENT); /* not in it */
+    memory_region_destroy(&r);
+    memory_region_destroy(&sys);
+}
+
+/* A write to ROM (and to read-only RAM) is dropped and succeeds
+ * (MEMTX_OK), by every path, the bytes unchanged. */
+static void test_rom_write_status(void)
+{
+    MemoryRegion sys, rom, ro, al;
+    AddressSpace as;
+    uint8_t b8[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, *pr, *po;
+
+    memory_region_init(&sys, "sys", 0x100000);
+    memory_region_init_rom(&rom, "rom", 0x2000);
+    memory_region_init_ram(&ro, "ro", 0x1000);
+    memory_region_init_alias(&al, "rom-alias", &rom, 0x1000, 0x1000);
+    memory_region_add_subregion(&sys, 0x10000, &rom);
+    memory_region_add_subregion(&sys, 0x20000, &ro);
+    memory_region_add_subregion(&sys, 0x30000, &al);
+    address_space_init(&as, &sys, "memory");
+    memory_region_set_readonly(&ro, true);
+    pr = memory_region_get_ram_ptr(&rom);
+    po = memory_region_get_ram_ptr(&ro);
+    memset(pr, 0xee, 0x2000);
+    memset(po, 0xee, 0x1000);
+    for (size_t n = 1; n <= 8; n++) {
+        CHECK_EQ(address_space_write(&as, 0x10100, b8, n), MEMTX_OK);
+        CHECK_EQ(address_space_write(&as, 0x20100, b8, n), MEMTX_OK);
+        CHECK_EQ(address_space_write(&as, 0x30100, b8, n), MEMTX_OK);
+    }
+    /* Straddling ROM's end into unassigned space: the ROM part is still OK,
+     * the unassigned part is a decode error. */
+    CHECK_EQ(address_space_write(&as, 0x11ffc, b8, 8), MEMTX_DECODE_ERROR);
+    for (unsigned s = 1; s <= 8; s <<= 1) {
+        CHECK_EQ(memory_region_dispatch_write(&rom, 0x200, 0x1122334455667788ull, s), MEMTX_OK);
+        CHECK_EQ(memory_region_dispatch_write(&ro, 0x200, 0x1122334455667788ull, s), MEMTX_OK);
+        CHECK_EQ(memory_region_dispatch_write(&al, 0x200, 0x1122334455667788ull, s), MEMTX_OK);
+    }
+    /* Read-only RAM made writable inside a transaction stays read-only
+     * until the commit. */
+    memory_region_transaction_begin();
+    memory_region_set_readonly(&ro, false);
+    CHECK_EQ(address_space_write(&as, 0x20300, b8, 3), MEMTX_OK);
+    CHECK_EQ(memory_region_dispatch_write(&ro, 0x300, 0x55, 1), MEMTX_OK);
+    memory_region_set_readonly(&ro, true);
+    memory_region_transaction_commit();
+    for (size_t i = 0; i < 0x2000; i++)
+        if (pr[i] != 0xee) {
+            CHECK_EQ(i, ~(size_t)0);
+            break;
+        }
+    for (size_t i = 0; i < 0x1000; i++)
+        if (po[i] != 0xee) {
+            CHECK_EQ(i, ~(size_t)0);
+            break;
+        }
+    address_space_destroy(&as);
+    memory_region_del_subregion(&sys, &rom);
+    memory_region_del_subregion(&sys, &ro);
+    memory_region_del_subregion(&sys, &al);
+    memory_region_destroy(&al);
+    memory_region_destroy(&rom);
+    memory_region_destroy(&ro);
+    memory_region_destroy(&sys);
+}
+
+/* memory_region_init* on a region in use is refused (MR_EBUSY) and leaves
+ * it as it was; on an initialised region not in use it starts afresh,
+ * giving back what the old one held. */
+#define REFUSED(call)                                                     \
+    do {                                                                  \
+        int err_ = (call);                                                \
+        CHECK_EQ(err_, MR_EBUSY);                                         \
+        if (err_ != MR_EBUSY) {                                           \
+            fprintf(stderr, "  %s overwrote a region in use\n", #call);   \
+            return; /* the tree is broken now: stop before it hangs */    \
+        }                                                                 \
+    } while (0)
+
+static uint8_t backing[0x1000];
+
+static void test_init_in_use(void)
+{
+    MemoryRegion sys, r, box, child, tgt, al, loose, sys2;
+    AddressSpace as, as2;
+    char before[1024];
+    long allocs, pages;
+
+    memory_region_init(&sys, "sys", 0x100000);
+    memory_region_init_ram(&r, "r", 0x1000);
+    memory_region_init(&box, "box", 0x1000);
+    memory_region_init_io(&child, &dummy_ops, NULL, "child", 0x100);
+    memory_region_init_ram(&tgt, "tgt", 0x1000);
+    memory_region_init_alias(&al, "al", &tgt, 0, 0x1000);
+    memory_region_init_io(&loose, &dummy_ops, NULL, "loose", 0x100);
+    memory_region_init(&sys2, "sys2", 0x1000);
+    memory_region_add_subregion(&sys, 0, &r);
+    memory_region_add_subregion(&box, 0, &child);
+    address_space_init(&as, &sys, "memory");
+    address_space_init(&as2, &sys2, "other");
+    snprintf(before, sizeof(before), "%s", view_str(&as));
+
+    /* In a parent. */
+    REFUSED(memory_region_init(&r, "again", 0x1000));
+    REFUSED(memory_region_init_ram(&r, "again", 0x1000));
+    REFUSED(memory_region_init_rom(&r, "again", 0x1000));
+    REFUSED(memory_region_init_ram_ptr(&r, "again", 0x1000, backing));
+    REFUSED(memory_region_init_io(&r, &dummy_ops, NULL, "again", 0x1000));
+    REFUSED(memory_region_init_rom_device(&r, &dummy_ops, NULL, "again", 0x1000));
+    REFUSED(memory_region_init_alias(&r, "again", &tgt, 0, 0x1000));
+    CHECK(strstr(plat_host_last_log(), "in use") != NULL);
+    CHECK_STR(memory_region_name(&r), "r");
+    CHECK(r.parent == &sys && r.kind == MR_KIND_RAM);
+    /* A root (with and without subregions), a container with subregions,
+     * an alias target. */
+    REFUSED(memory_region_init(&sys, "again", 0x1000));
+    REFUSED(memory_region_init(&sys2, "again", 0x1000));
+    REFUSED(memory_region_init(&box, "again", 0x1000));
+    REFUSED(memory_region_init_ram(&tgt, "again", 0x1000));
+    CHECK_EQ(tgt.users, 1);
+    /* An alias onto itself is not a fresh start either. */
+    CHECK(memory_region_init_alias(&loose, "self", &loose, 0, 0x100) != MR_OK);
+    CHECK_STR(memory_region_name(&loose), "loose");
+    /* Removed inside an open transaction: still in the view in force. */
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&sys, &r);
+    REFUSED(memory_region_init(&r, "again", 0x1000));
+    memory_region_add_subregion(&sys, 0, &r);
+    /* Changed inside an open transaction, outside any tree: not in use,
+     * made afresh (and forgotten by the commit). */
+    memory_region_set_size(&loose, 0x80);
+    CHECK_EQ(memory_region_init_io(&loose, &dummy_ops, NULL, "loose", 0x100), MR_OK);
+    memory_region_transaction_commit();
+    CHECK_EQ(memory_region_size(&loose), 0x100);
+    uint64_t v = 0;
+    CHECK_EQ(memory_region_dispatch_read(&loose, 0xf0, &v, 1), MEMTX_OK);
+    CHECK_EQ(v, 0xf0);
+    /* Nothing moved: adding r again is refused, the view renders. */
+    CHECK_EQ(memory_region_add_subregion(&sys, 0x2000, &r), MR_EBUSY);
+    memory_region_transaction_begin();
+    memory_region_set_address(&r, 0x4000);
+    memory_region_set_address(&r, 0);
+    memory_region_transaction_commit();
+    CHECK_STR(view_str(&as), before);
+
+    /* Not in use: a fresh start, the old name and pages given back. */
+    allocs = plat_host_live_allocs();
+    pages = plat_host_live_pages();
+    CHECK_EQ(memory_region_init_ram(&loose, "loose2", 0x3000), MR_OK);
+    CHECK_EQ(memory_region_init_io(&loose, &dummy_ops, NULL, "loose3", 0x100), MR_OK);
+    CHECK_EQ(plat_host_live_allocs(), allocs);
+    CHECK_EQ(plat_host_live_pages(), pages);
+    CHECK_STR(memory_region_name(&loose), "loose3");
+    /* An alias given a new target releases the old one. */
+    memory_region_del_subregion(&box, &child);
+    CHECK_EQ(memory_region_init_alias(&al, "al", &child, 0, 0x100), MR_OK);
+    CHECK_EQ(tgt.users, 0);
+    CHECK_EQ(child.users, 1);
+    CHECK_EQ(memory_region_destroy(&tgt), MR_OK);
+
+    address_space_destroy(&as);
+    address_space_destroy(&as2);
+    memory_region_del_subregion(&sys, &r);
+    CHECK_EQ(memory_region_destroy(&al), MR_OK);
+    CHECK_EQ(memory_region_destroy(&child), MR_OK);
+    CHECK_EQ(memory_region_destroy(&loose), MR_OK);
+    CHECK_EQ(memory_region_destroy(&box), MR_OK);
+    CHECK_EQ(memory_region_destroy(&r), MR_OK);
+    CHECK_EQ(memory_region_destroy(&sys2), MR_OK);
+    CHECK_EQ(memory_region_destroy(&sys), MR_OK);
+}
+#undef REFUSED
+
 int main(void)
 {
     RUN(test_overlap_priority);
@@ -696,5 +976,10 @@ int main(void)
     RUN(test_coalescing);
     RUN(test_mtree);
     RUN(test_unassigned);
+    RUN(test_access_past_2_64);
+    RUN(test_set_log_takes_one_client);
+    RUN(test_del_uninitialised);
+    RUN(test_rom_write_status);
+    RUN(test_init_in_use); /* last: before the fix it leaves a broken tree */
     return test_summary("test_memory");
 }
