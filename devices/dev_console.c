@@ -2,12 +2,14 @@
 #include "devices/dev_console.h"
 #include "hv/lib/platform.h"
 
+const char dev_console_line_fmt[] = "%s";
+
 void dev_emit_line(dev_line_fn out, void *ctx, const char *line)
 {
     if (out)
         out(ctx, line);
     else
-        plat_log(LOG_INFO, "%s", line);
+        plat_log(LOG_INFO, dev_console_line_fmt, line);
 }
 
 void devline_init(DevLineBuf *lb, const char *prefix, dev_line_fn out, void *ctx)

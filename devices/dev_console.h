@@ -43,4 +43,8 @@ void devline_flush(DevLineBuf *lb);
 /* One line to out, or to plat_log when out is NULL. */
 void dev_emit_line(dev_line_fn out, void *ctx, const char *line);
 
+/* The format of every console line a device prints (a guest's own
+ * output): the log's rate limit knows it by this address and lets it by. */
+extern const char dev_console_line_fmt[];
+
 #endif

@@ -6,10 +6,10 @@
  * in hv_shutdown with a verdict line.
  */
 #include "hv/boot_info.h"
-#include "hv/lib/log.h"
+#include "hv/runtime/log.h"
 #include "hv/guest/machine.h"
 #include "hv/lib/fmt.h"
-#include "hv/lib/log.h"
+#include "hv/runtime/log.h"
 #include "hv/lib/platform.h"
 #include "hv/lib/pool.h"
 #include "hv/runtime/canary.h"

@@ -120,12 +120,19 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             return "mem: bad size (digits with K, M or G)";
         if (g->mem < GUEST_MEM_MIN || g->mem > GUEST_MEM_MAX || (g->mem & 4095))
             return "mem must be whole pages from 2M to 3G";
+    } else if (eq - w->s == 7 && !memcmp(w->s, "timeout", 7)) {
+        uint64_t t;
+
+        if (!parse_size(eq + 1, w->e, &t) || (eq + 1 < w->e && (w->e[-1] < '0' || w->e[-1] > '9')) ||
+            t < 1 || t > GUEST_TIMEOUT_MAX)
+            return "timeout must be whole seconds from 1 to 86400";
+        g->timeout = (unsigned)t;
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
         if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name)";
+        return "unknown key (mode, mem, name, timeout)";
     }
     return NULL;
 }
@@ -177,6 +184,7 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
     memset(&g, 0, sizeof(g));
     g.mode = 64;
     g.mem = GUEST_MEM_DEFAULT;
+    g.timeout = GUEST_TIMEOUT_DEFAULT;
     if (!word_is(&w[0], "guest"))
         err = "lines start with 'guest'", bad = &w[0];
     else if (n < 2)

@@ -8,7 +8,8 @@
  *   guest \EFI\hv\guests\mov.bin mode=64 mem=64M name=mov
  *
  * Keys: mode=16|32|64 (default 64), mem=SIZE with K/M/G (default 64M,
- * 2M..3G, whole pages), name=WORD (default: file name without extension).
+ * 2M..3G, whole pages), name=WORD (default: file name without extension),
+ * timeout=SECONDS (default 60, 1..86400: the guest's time budget).
  */
 #ifndef HV_GUEST_CFG_H
 #define HV_GUEST_CFG_H
@@ -21,6 +22,8 @@
 #define GUEST_MEM_DEFAULT (64ull << 20)
 #define GUEST_MEM_MIN (2ull << 20)
 #define GUEST_MEM_MAX (3ull << 30)
+#define GUEST_TIMEOUT_DEFAULT 60u
+#define GUEST_TIMEOUT_MAX 86400u
 #define GUEST_CFG_PATH "\\EFI\\hv\\hv.cfg"
 
 struct guest_spec {
@@ -28,6 +31,7 @@ struct guest_spec {
     char path[GUEST_PATH_MAX];
     unsigned mode;          /* 16, 32 or 64 */
     uint64_t mem;           /* RAM bytes */
+    unsigned timeout;       /* seconds of guest time before hv stops it */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

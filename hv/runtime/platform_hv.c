@@ -4,9 +4,11 @@
  */
 #include "hv/lib/platform.h"
 
+#include "devices/dev_console.h"
 #include "hv/runtime/cpu.h"
 #include "hv/lib/fmt.h"
-#include "hv/lib/log.h"
+#include "hv/lib/ratelimit.h"
+#include "hv/runtime/log.h"
 #include "hv/lib/pool.h"
 #include "hv/runtime/serial.h"
 #include "hv/runtime/shutdown.h"
@@ -15,6 +17,7 @@
 #define LINE_MAX 480
 
 static enum log_level max_level = LOG_INFO;
+static struct ratelimit guest_window; /* open while a guest runs */
 static log_panic_hook panic_hook;
 static bool in_panic;
 
@@ -36,15 +39,44 @@ static void emit(enum log_level level, const char *body)
 void log_vline(enum log_level level, const char *fmt, va_list ap)
 {
     char line[LINE_MAX];
+    enum ratelimit_verdict rv = RATELIMIT_PRINT;
     int n;
 
     if (level > max_level)
+        return;
+    /* While a guest runs, every source but the guest's own console output
+     * is rate-limited (docs/serial-log.md). */
+    if (fmt != dev_console_line_fmt && (rv = ratelimit_check(&guest_window, fmt)) ==
+                                           RATELIMIT_DROP)
         return;
     n = hv_vsnprintf(line, sizeof(line), fmt, ap);
     /* A truncated line says so rather than silently losing its tail. */
     if (n >= (int)sizeof(line))
         memcpy(line + sizeof(line) - 5, "...", 4);
     emit(level, line);
+    if (rv == RATELIMIT_PRINT_LAST)
+        emit(LOG_WARN, "log: the line above repeats too often: further ones are counted "
+                       "until the guest's run ends");
+}
+
+void log_guest_window_open(void)
+{
+    ratelimit_begin(&guest_window, 0);
+}
+
+static void report_dropped(void *ctx, const char *key, uint64_t dropped)
+{
+    char line[LINE_MAX];
+
+    (void)ctx;
+    hv_snprintf(line, sizeof(line), "log: %llu more line(s) like \"%s\" suppressed",
+                (unsigned long long)dropped, key ? key : "(other sources)");
+    emit(LOG_WARN, line);
+}
+
+void log_guest_window_close(void)
+{
+    ratelimit_end(&guest_window, report_dropped, NULL);
 }
 
 void plat_log(enum log_level level, const char *fmt, ...)

@@ -6,7 +6,7 @@
 #include "hv/runtime/cpu.h"
 #include "hv/guest/hypercall.h"
 #include "hv/lib/fmt.h"
-#include "hv/lib/log.h"
+#include "hv/runtime/log.h"
 #include "hv/lib/platform.h"
 #include "hv/guest/machine.h"
 #include "hv/vmx/vcpu.h"
@@ -16,6 +16,12 @@
 static const char *const exit_names[] = {
     [EXIT_EXCEPTION_NMI] = "exception", [EXIT_EXTERNAL_INTERRUPT] = "extint",
     [EXIT_TRIPLE_FAULT] = "triple-fault", [EXIT_INIT] = "init", [EXIT_SIPI] = "sipi",
+    [EXIT_TASK_SWITCH] = "task-switch", [EXIT_GETSEC] = "getsec", [EXIT_INVD] = "invd",
+    [EXIT_VMCLEAR] = "vmclear", [EXIT_VMLAUNCH] = "vmlaunch", [EXIT_VMPTRLD] = "vmptrld",
+    [EXIT_VMPTRST] = "vmptrst", [EXIT_VMREAD] = "vmread", [EXIT_VMRESUME] = "vmresume",
+    [EXIT_VMWRITE] = "vmwrite", [EXIT_VMXOFF] = "vmxoff", [EXIT_VMXON] = "vmxon",
+    [EXIT_INVEPT] = "invept", [EXIT_PREEMPTION_TIMER] = "preemption-timer",
+    [EXIT_INVVPID] = "invvpid", [EXIT_WBINVD] = "wbinvd", [EXIT_VMFUNC] = "vmfunc",
     [EXIT_CPUID] = "cpuid", [EXIT_HLT] = "hlt", [EXIT_INVLPG] = "invlpg",
     [EXIT_RDTSC] = "rdtsc", [EXIT_VMCALL] = "vmcall", [EXIT_CR_ACCESS] = "cr",
     [EXIT_IO] = "io", [EXIT_RDMSR] = "rdmsr", [EXIT_WRMSR] = "wrmsr",
@@ -42,25 +48,6 @@ static void stop(struct vcpu *v, const char *why)
     vmx_report_guest(v, why);
     v->stop = VCPU_ERROR;
     v->error = why;
-}
-
-static void handle_cpuid(struct vcpu *v)
-{
-    uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
-    struct cpuid_regs r = cpuid(leaf, sub);
-
-    if (leaf == 1) {
-        r.ecx &= ~(1u << 5);  /* no nested VMX for the guest */
-        r.ecx |= 1u << 31;    /* "running under a hypervisor" */
-    } else if (leaf == 0x40000000) {
-        r.eax = 0x40000000;   /* hypervisor leaf: signature "hvhvhvhvhvhv" */
-        r.ebx = r.ecx = r.edx = 0x76687668;
-    }
-    v->regs.rax = r.eax;
-    v->regs.rbx = r.ebx;
-    v->regs.rcx = r.ecx;
-    v->regs.rdx = r.edx;
-    skip_insn();
 }
 
 /* HLT with interrupts off and no virtual interrupt source would never
@@ -96,11 +83,56 @@ static void handle_extint(void)
         *(volatile uint32_t *)(uintptr_t)((base & ~0xfffull) + 0xb0) = 0;
 }
 
+/* ------------------------------------------------ event delivery
+ * An exit that interrupted the delivery of an event (SDM Vol. 3C 27.2.4)
+ * must deliver it again at the next entry, exactly as it was: same type,
+ * vector and error code, and for software interrupts and exceptions the
+ * instruction length the exit reported. */
+static void redeliver(uint32_t vectoring)
+{
+    unsigned type = INTR_INFO_TYPE(vectoring);
+
+    if (vectoring & INTR_INFO_ERROR_CODE)
+        vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+    if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+        type == INTR_TYPE_SW_EXCEPTION)
+        vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+    /* bit 12 is "undefined" in the vectoring field and reserved on entry */
+    vmwrite(VMCS_ENTRY_INTR_INFO, vectoring & ~INTR_INFO_NMI_UNBLOCKED);
+}
+
+/* The delivery of `vectoring` touched gpa, which hv cannot access for the
+ * CPU: escalate as a CPU whose delivery faults does -- #DF, and a
+ * shutdown (the end of the run) when #DF itself could not be delivered. */
+static void delivery_failed(struct vcpu *v, uint32_t vectoring, uint64_t gpa)
+{
+    struct emu_fault df = {.vector = X86_VEC_DF, .has_error_code = true, .error_code = 0};
+    bool was_df = INTR_INFO_TYPE(vectoring) == INTR_TYPE_HW_EXCEPTION &&
+                  INTR_INFO_VECTOR(vectoring) == X86_VEC_DF;
+
+    plat_log(LOG_WARN, "vmx: delivering vector %u touched gpa %#llx "
+                "(not RAM): %s", INTR_INFO_VECTOR(vectoring), (unsigned long long)gpa,
+                was_df ? "shutdown" : "#DF");
+    if (was_df) {
+        plat_log(LOG_ERR, "guest: triple fault (the #DF could not be delivered)");
+        stop(v, "guest triple fault");
+        return;
+    }
+    vmx_inject_fault(v, &df);
+}
+
 /* RAM and ROM are mapped, so a violation is a write-protect dirty fault
  * (ept/ gives W back), an MMIO access (emulated), a write to ROM, or an
  * access to unassigned space (both through the same dispatch: ROM writes
- * and unassigned writes are dropped, unassigned reads return all-ones). */
-static void handle_ept_violation(struct vcpu *v)
+ * and unassigned writes are dropped, unassigned reads return all-ones).
+ *
+ * During event delivery (IDT-vectoring information valid) the access is
+ * the CPU's own -- pushing the frame, reading the IDT -- not the
+ * instruction at RIP, so nothing is emulated: a write-protect fault is
+ * resolved and the event re-delivered; an access to MMIO or ROM, which
+ * hv cannot perform for the CPU, fails the delivery (SDM Vol. 3A 6.15:
+ * #DF, and a fault while delivering #DF shuts down). */
+static void handle_ept_violation(struct vcpu *v, uint32_t vectoring)
 {
     uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
     uint64_t gpa = vmread(VMCS_GUEST_PHYS_ADDR);
@@ -112,6 +144,10 @@ static void handle_ept_violation(struct vcpu *v)
     plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s)", (unsigned long long)gpa,
              (q & EPT_QUAL_READ) ? "r" : "", (q & EPT_QUAL_WRITE) ? "w" : "",
              (q & EPT_QUAL_FETCH) ? "x" : "");
+    if (vectoring & INTR_INFO_VALID) {
+        delivery_failed(v, vectoring, gpa);
+        return;
+    }
     vmx_mmio_exit(v, q, gpa);
 }
 
@@ -147,10 +183,87 @@ static const char *failure_name(unsigned reason)
     }
 }
 
+/* NMI-exiting is on so that an NMI meant for hv is not delivered to the
+ * guest: the exit is the NMI's delivery, and there is nothing to do. */
+static void handle_exception_nmi(struct vcpu *v)
+{
+    uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+
+    if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
+        plat_log(LOG_WARN, "vmx: host NMI while the guest ran: ignored");
+        return;
+    }
+    stop(v, "guest exception hv did not ask for");
+}
+
+/* The VMX-preemption timer (SDM Vol. 3C 26.5.1) ran out: the guest used
+ * its time budget, or an earlier deadline hv set is due. */
+static void timeout(struct vcpu *v)
+{
+    plat_log(LOG_ERR, "guest: timeout: still running after its budget of %u s", v->timeout_s);
+    stop(v, "timeout");
+}
+
+static void handle_preemption_timer(struct vcpu *v)
+{
+    if (!vmx_budget_left(v))
+        timeout(v);
+}
+
+void vmx_check_budget(struct vcpu *v, uint64_t now)
+{
+    if (now >= v->deadline && v->stop == VCPU_RUNNING)
+        timeout(v);
+}
+
+/* The exit's work; false when the reason is not one hv expects. */
+static void dispatch(struct vcpu *v, unsigned reason, uint32_t vectoring)
+{
+    switch (reason) {
+    case EXIT_CPUID: vmx_cpuid_exit(v); break;
+    case EXIT_HLT: handle_hlt(v); break;
+    case EXIT_VMCALL:
+        vmx_hypercall(v);
+        skip_insn();
+        break;
+    case EXIT_IO: handle_io(v); break;
+    case EXIT_RDMSR:
+    case EXIT_WRMSR: vmx_msr_exit(v, reason == EXIT_WRMSR); break;
+    case EXIT_CR_ACCESS: vmx_cr_exit(v); break;
+    case EXIT_XSETBV: vmx_xsetbv_exit(v); break;
+    case EXIT_INVD:
+    case EXIT_WBINVD: vmx_invd_exit(v); break;
+    case EXIT_GETSEC:
+    case EXIT_VMCLEAR: case EXIT_VMLAUNCH: case EXIT_VMPTRLD: case EXIT_VMPTRST:
+    case EXIT_VMREAD: case EXIT_VMRESUME: case EXIT_VMWRITE: case EXIT_VMXOFF:
+    case EXIT_VMXON: case EXIT_INVEPT: case EXIT_INVVPID: case EXIT_VMFUNC:
+        vmx_ud_exit(v);
+        break;
+    case EXIT_EXTERNAL_INTERRUPT: handle_extint(); break;
+    case EXIT_EPT_VIOLATION: handle_ept_violation(v, vectoring); break;
+    case EXIT_EPT_MISCONFIG: handle_ept_misconfig(v); break;
+    case EXIT_PML_FULL: handle_pml_full(v); break;
+    case EXIT_PREEMPTION_TIMER: handle_preemption_timer(v); break;
+    case EXIT_TRIPLE_FAULT:
+        plat_log(LOG_ERR, "guest: triple fault");
+        stop(v, "guest triple fault");
+        break;
+    case EXIT_EXCEPTION_NMI: handle_exception_nmi(v); break;
+    case EXIT_TASK_SWITCH:
+        /* Hardware task switches are not emulated (docs/guest-abi.md). */
+        stop(v, "task switch (not emulated)");
+        break;
+    default:
+        stop(v, "unhandled VM exit");
+        break;
+    }
+}
+
 void vmx_handle_exit(struct vcpu *v)
 {
     uint32_t raw = (uint32_t)vmread(VMCS_EXIT_REASON);
     unsigned reason = raw & 0xffff;
+    uint32_t vectoring;
 
     v->exits_total++;
     v->exits[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
@@ -165,47 +278,13 @@ void vmx_handle_exit(struct vcpu *v)
     /* Queued coalesced writes land before anything else is seen. */
     if (reason != EXIT_EPT_VIOLATION)
         bus_flush(&v->machine->bus);
-    switch (reason) {
-    case EXIT_CPUID:
-        handle_cpuid(v);
-        break;
-    case EXIT_HLT:
-        handle_hlt(v);
-        break;
-    case EXIT_VMCALL:
-        vmx_hypercall(v);
-        skip_insn();
-        break;
-    case EXIT_IO:
-        handle_io(v);
-        break;
-    case EXIT_RDMSR:
-    case EXIT_WRMSR:
-        vmx_msr_exit(v, reason == EXIT_WRMSR);
-        break;
-    case EXIT_EXTERNAL_INTERRUPT:
-        handle_extint();
-        break;
-    case EXIT_EPT_VIOLATION:
-        handle_ept_violation(v);
-        break;
-    case EXIT_EPT_MISCONFIG:
-        handle_ept_misconfig(v);
-        break;
-    case EXIT_PML_FULL:
-        handle_pml_full(v);
-        break;
-    case EXIT_TRIPLE_FAULT:
-        plat_log(LOG_ERR, "guest: triple fault");
-        stop(v, "guest triple fault");
-        break;
-    case EXIT_EXCEPTION_NMI:
-        stop(v, "guest exception or NMI");
-        break;
-    default:
-        stop(v, "unhandled VM exit");
-        break;
-    }
+    vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+    dispatch(v, reason, vectoring);
+    /* An event cut short by this exit goes again, unless the handler
+     * already chose what the next entry delivers (#DF) or the run ends. */
+    if ((vectoring & INTR_INFO_VALID) && v->stop == VCPU_RUNNING &&
+        !(vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+        redeliver(vectoring);
     if (v->ept.pml_on)
         vmwrite(VMCS_GUEST_PML_INDEX, v->ept.pml.index);
 }

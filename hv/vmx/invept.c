@@ -33,3 +33,24 @@ void vmx_invept_single(uint64_t eptp)
         plat_log(LOG_ERR, "vmx: invept type %llu of eptp %#llx failed",
                  (unsigned long long)type, (unsigned long long)eptp);
 }
+
+/* INVVPID (SDM Vol. 3C 30.3): type 1 drops the linear and combined
+ * translations tagged with one VPID, type 2 those of every VPID. */
+void vmx_invvpid(uint16_t vpid, bool all)
+{
+    struct {
+        uint64_t vpid, linear;
+    } desc = {vpid, 0};
+    uint64_t type = all ? 2 : 1;
+    uint8_t fail;
+
+    if (!enabled)
+        return;
+    __asm__ volatile("invvpid %1, %2; setna %0"
+                     : "=r"(fail)
+                     : "m"(desc), "r"(type)
+                     : "cc", "memory");
+    if (fail)
+        plat_log(LOG_ERR, "vmx: invvpid type %llu of vpid %u failed", (unsigned long long)type,
+                 vpid);
+}

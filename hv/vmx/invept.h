@@ -12,5 +12,7 @@ void vmx_invept_enable(bool vmx_on, bool single_context_supported);
 /* Single-context INVEPT of eptp (all-context when single is unsupported). */
 void vmx_invept_single(uint64_t eptp);
 uint64_t vmx_invept_count(void);
+/* INVVPID of one VPID's translations (all: of every VPID). */
+void vmx_invvpid(uint16_t vpid, bool all);
 
 #endif

@@ -9,38 +9,62 @@
 #include "hv/vmx/vcpu.h"
 #include "hv/x86/emulate.h"
 
-#define PAT_RESET 0x0007040600070406ull
-
-static uint64_t guest_pat = PAT_RESET;
-
-static bool msr_read(uint32_t msr, uint64_t *val)
+static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
     case MSR_IA32_TSC: *val = rdtsc(); return true;
     case MSR_IA32_APIC_BASE: *val = 0xfee00000ull | (1u << 8); return true; /* BSP, disabled */
     case MSR_IA32_MTRRCAP: *val = 0; return true;
     case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings */
-    case MSR_IA32_PAT: *val = guest_pat; return true;
+    case MSR_IA32_PAT: *val = v->pat; return true;
     case MSR_IA32_MTRR_DEF_TYPE: *val = 0; return true;
     case MSR_IA32_EFER: *val = vmread(VMCS_GUEST_EFER); return true;
     default: return false;
     }
 }
 
-static bool msr_write(uint32_t msr, uint64_t val)
+/* Each PAT entry must name a memory type (0, 1, 4, 5, 6 or 7). */
+static bool pat_valid(uint64_t val)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        unsigned t = (unsigned)(val >> (8 * i)) & 0xff;
+
+        if (t > 7 || t == 2 || t == 3)
+            return false;
+    }
+    return true;
+}
+
+/* EFER (SDM Vol. 3A 2.2.1, Vol. 4 table 2-2): SCE, LME, NXE writable
+ * where the CPU has them (LMA is the CPU's: it follows LME and paging);
+ * LME cannot change while paging is on. */
+static bool efer_write(uint64_t val)
+{
+    uint64_t old = vmread(VMCS_GUEST_EFER);
+    uint64_t ok = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+    bool paging = vmread(VMCS_GUEST_CR0) & X86_CR0_PG; /* PG is the guest's own */
+
+    if (cpuid(0x80000000, 0).eax < 0x80000001 ||
+        !(cpuid(0x80000001, 0).edx & (1u << 20))) /* NX */
+        ok &= ~X86_EFER_NXE;
+    if ((val & ~ok) || (paging && ((val ^ old) & X86_EFER_LME)))
+        return false;
+    vmwrite(VMCS_GUEST_EFER, (val & ~X86_EFER_LMA) | (old & X86_EFER_LMA));
+    return true;
+}
+
+static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     switch (msr) {
     case MSR_IA32_PAT:
-        guest_pat = val; /* kept, not loaded: guest memory types stay WB */
+        if (!pat_valid(val))
+            return false;
+        v->pat = val; /* kept, not loaded: guest memory types stay WB */
         return true;
     case MSR_IA32_MTRR_DEF_TYPE:
         return val == 0 || val == 0xc06 || val == 0x806;
     case MSR_IA32_EFER:
-        if (val & ~(X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE))
-            return false;
-        /* LMA is the CPU's: it follows LME and paging. */
-        vmwrite(VMCS_GUEST_EFER, (val & ~X86_EFER_LMA) | (vmread(VMCS_GUEST_EFER) & X86_EFER_LMA));
-        return true;
+        return efer_write(val);
     default:
         return false;
     }
@@ -50,10 +74,10 @@ void vmx_msr_exit(struct vcpu *v, bool write)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-    bool ok = write ? msr_write(msr, val) : msr_read(msr, &val);
+    bool ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
 
     if (!ok) {
-        struct emu_fault gp = {.vector = 13, .has_error_code = true, .error_code = 0};
+        struct emu_fault gp = {.vector = X86_VEC_GP, .has_error_code = true, .error_code = 0};
 
         plat_log(LOG_WARN, "msr: guest %s of MSR %#x: not allowed, #GP injected",
                  write ? "write" : "read", msr);

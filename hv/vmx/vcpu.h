@@ -39,6 +39,15 @@ struct vcpu {
     struct guest_entry entry;
     const char *name;
     uint32_t entry_ctls;        /* as written; IA32E follows EFER.LMA */
+    uint32_t proc2;             /* secondary controls as written */
+    uint16_t vpid;              /* fresh for every run: no stale translations */
+    /* Virtual state the guest reads and writes through exits. */
+    uint64_t pat, cr8, xcr0;
+    /* Time budget (hv/vmx/budget.c): the TSC deadline, and whether the
+     * VMX-preemption timer enforces it (and saves its value at exits). */
+    uint64_t deadline;
+    unsigned timeout_s;
+    bool timer_on;
     void *msr_bitmap, *io_bitmaps; /* 1 and 2 pages */
 
     enum vcpu_stop stop;
@@ -77,6 +86,29 @@ void vmx_string_io_exit(struct vcpu *v);
 void vmx_emu_reset(struct vcpu *v);
 /* A hardware exception for the next VM entry (with CR2, error code). */
 void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
+
+/* hv/vmx/insn.c: CPUID, MOV to/from CR (CR0/CR4 fixed bits, CR8),
+ * XSETBV, INVD, and #UD for GETSEC and the VMX instructions. */
+void vmx_cpuid_exit(struct vcpu *v);
+void vmx_cr_exit(struct vcpu *v);
+void vmx_xsetbv_exit(struct vcpu *v);
+void vmx_invd_exit(struct vcpu *v);
+void vmx_ud_exit(struct vcpu *v);
+
+/* hv/vmx/guest_cpu.c: the CPU state the VMCS does not switch.  Host setup
+ * once (false: no memory); reset before each guest. */
+bool guest_cpu_host_setup(void);
+void guest_cpu_reset(struct vcpu *v);
+uint64_t guest_cpu_xcr0_supported(void);
+bool guest_cpu_has_tsc_aux(void);
+
+/* hv/vmx/budget.c: the guest's time budget from now; on a preemption-
+ * timer exit, false when it is used up (else the timer is re-armed). */
+void vmx_budget_start(struct vcpu *v, unsigned seconds);
+bool vmx_budget_left(struct vcpu *v);
+/* hv/vmx/exits.c: stops the run (with a report) once `now` is past the
+ * deadline; called after every exit. */
+void vmx_check_budget(struct vcpu *v, uint64_t now);
 
 /* hv/vmx/io.c: an I/O-instruction exit, finished (RIP advanced unless a
  * REP string instruction is to resume or a fault was injected). */

@@ -51,13 +51,33 @@ static bool controls(struct vcpu *v)
     uint32_t proc2 = PROC2_ENABLE_EPT | (c->unrestricted ? PROC2_UNRESTRICTED_GUEST : 0) |
                      (c->vpid ? PROC2_ENABLE_VPID : 0) | (v->ept.pml_on ? PROC2_ENABLE_PML : 0);
 
+    /* RDTSCP/RDPID and INVPCID work in the guest where the CPU lets them
+     * (CPUID hides them otherwise: hv/vmx/insn.c). */
+    if (vmx_ctl_may_set(c->procbased2, PROC2_ENABLE_RDTSCP) && guest_cpu_has_tsc_aux())
+        proc2 |= PROC2_ENABLE_RDTSCP;
+    if (vmx_ctl_may_set(c->procbased2, PROC2_ENABLE_INVPCID))
+        proc2 |= PROC2_ENABLE_INVPCID;
+    v->proc2 = proc2;
+
+    uint32_t pin = PIN_EXT_INT_EXITING | PIN_NMI_EXITING;
+    uint32_t exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_EFER |
+                    EXIT_LOAD_EFER;
+
+    /* The preemption timer bounds the guest's time; saving its value at
+     * exits makes it count the guest's time across them. */
+    v->timer_on = vmx_ctl_may_set(c->pinbased, PIN_PREEMPTION_TIMER);
+    if (v->timer_on) {
+        pin |= PIN_PREEMPTION_TIMER;
+        if (vmx_ctl_may_set(c->exit, EXIT_SAVE_PREEMPTION_TIMER))
+            exit |= EXIT_SAVE_PREEMPTION_TIMER;
+    }
     v->entry_ctls = ENTRY_LOAD_EFER | (v->entry.mode == 64 ? ENTRY_IA32E_MODE_GUEST : 0);
-    return control(c->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, VMCS_PIN_CONTROLS, "pin") &&
-           control(c->procbased, PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+    return control(c->pinbased, pin, VMCS_PIN_CONTROLS, "pin") &&
+           control(c->procbased, PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
+                   PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
                    PROC_SECONDARY_CONTROLS, VMCS_PROC_CONTROLS, "processor") &&
            control(c->procbased2, proc2, VMCS_PROC2_CONTROLS, "secondary") &&
-           control(c->exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_EFER |
-                   EXIT_LOAD_EFER, VMCS_EXIT_CONTROLS, "exit") &&
+           control(c->exit, exit, VMCS_EXIT_CONTROLS, "exit") &&
            control(c->entry, v->entry_ctls, VMCS_ENTRY_CONTROLS, "entry");
 }
 
@@ -128,7 +148,8 @@ static void control_regs(struct vcpu *v, uint64_t cr0_guest, uint64_t cr4_guest)
     w(VMCS_GUEST_CR4, cr4);
     w(VMCS_CR0_MASK, fixed0);
     w(VMCS_CR0_SHADOW, cr0_guest);
-    w(VMCS_CR4_MASK, c->cr4_fixed0 | X86_CR4_VMXE);
+    /* SMXE too: hv offers no SMX, so setting it must reach write_cr4. */
+    w(VMCS_CR4_MASK, c->cr4_fixed0 | X86_CR4_VMXE | X86_CR4_SMXE);
     w(VMCS_CR4_SHADOW, cr4_guest);
 }
 
@@ -188,11 +209,17 @@ static void guest_state(struct vcpu *v)
 }
 
 /* Bitmaps (SDM 24.6.4, 24.6.9): every port exits (each one is emulated
- * or reads all-ones); MSRs whose state the VMCS switches anyway pass
- * through, every other MSR exits to the allow-list in vmx_msr.c. */
+ * or reads all-ones).  MSRs pass through when the VMCS switches them
+ * (SYSENTER, FS/GS base) or when hv never uses them and resets them before
+ * each guest (hv/vmx/guest_cpu.c: the SYSCALL MSRs, KERNEL_GS_BASE,
+ * TSC_AUX); every other MSR exits to hv/vmx/msr.c. */
 static bool bitmaps(struct vcpu *v)
 {
-    static const uint32_t pass[] = {0x174, 0x175, 0x176, 0xc0000100, 0xc0000101};
+    static const uint32_t pass[] = {
+        MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_FS_BASE,
+        MSR_IA32_GS_BASE, MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_FMASK,
+        MSR_IA32_KERNEL_GS_BASE, MSR_IA32_TSC_AUX,
+    };
     uint8_t *msr;
     size_t i;
 
@@ -239,7 +266,7 @@ bool vmcs_setup_guest(struct vcpu *v)
         w(VMCS_GUEST_PML_INDEX, v->ept.pml.index);
     }
     if (v->caps->vpid)
-        w(VMCS_VPID, 1);
+        w(VMCS_VPID, v->vpid);
     host_state();
     guest_state(v);
     return ok;

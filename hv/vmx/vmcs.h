@@ -132,18 +132,24 @@ enum vmcs_field {
 /* Control bits hv sets (SDM Vol. 3C 24.6-24.8). */
 #define PIN_EXT_INT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 #define PROC_HLT_EXITING (1u << 7)
+#define PROC_CR8_LOAD_EXITING (1u << 19)
+#define PROC_CR8_STORE_EXITING (1u << 20)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
 #define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
 #define PROC_SECONDARY_CONTROLS (1u << 31)
 #define PROC2_ENABLE_EPT (1u << 1)
+#define PROC2_ENABLE_RDTSCP (1u << 3)
 #define PROC2_ENABLE_VPID (1u << 5)
 #define PROC2_UNRESTRICTED_GUEST (1u << 7)
+#define PROC2_ENABLE_INVPCID (1u << 12)
 #define PROC2_ENABLE_PML (1u << 17)
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
 #define EXIT_ACK_INTR_ON_EXIT (1u << 15)
 #define EXIT_SAVE_EFER (1u << 20)
+#define EXIT_SAVE_PREEMPTION_TIMER (1u << 22)
 #define EXIT_LOAD_EFER (1u << 21)
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
 #define ENTRY_LOAD_EFER (1u << 15)
@@ -155,11 +161,23 @@ enum vmx_exit_reason {
     EXIT_TRIPLE_FAULT = 2,
     EXIT_INIT = 3,
     EXIT_SIPI = 4,
+    EXIT_TASK_SWITCH = 9,
     EXIT_CPUID = 10,
+    EXIT_GETSEC = 11,
     EXIT_HLT = 12,
+    EXIT_INVD = 13,
     EXIT_INVLPG = 14,
     EXIT_RDTSC = 16,
     EXIT_VMCALL = 18,
+    EXIT_VMCLEAR = 19,
+    EXIT_VMLAUNCH = 20,
+    EXIT_VMPTRLD = 21,
+    EXIT_VMPTRST = 22,
+    EXIT_VMREAD = 23,
+    EXIT_VMRESUME = 24,
+    EXIT_VMWRITE = 25,
+    EXIT_VMXOFF = 26,
+    EXIT_VMXON = 27,
     EXIT_CR_ACCESS = 28,
     EXIT_IO = 30,
     EXIT_RDMSR = 31,
@@ -169,7 +187,12 @@ enum vmx_exit_reason {
     EXIT_MACHINE_CHECK = 41,
     EXIT_EPT_VIOLATION = 48,
     EXIT_EPT_MISCONFIG = 49,
+    EXIT_INVEPT = 50,
+    EXIT_PREEMPTION_TIMER = 52,
+    EXIT_INVVPID = 53,
+    EXIT_WBINVD = 54,
     EXIT_XSETBV = 55,
+    EXIT_VMFUNC = 59,
     EXIT_PML_FULL = 62,
     EXIT_REASON_MAX = 80,
 };

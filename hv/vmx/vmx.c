@@ -3,7 +3,7 @@
 
 #include "hv/runtime/cpu.h"
 #include "hv/vmx/host_desc.h"
-#include "hv/lib/log.h"
+#include "hv/runtime/log.h"
 #include "hv/lib/platform.h"
 #include "hv/lib/pool.h"
 #include "hv/vmx/vcpu.h"
@@ -144,7 +144,7 @@ static bool vmcs_load(struct vcpu *v)
  * itself; the "IA-32e mode guest" entry control must follow EFER.LMA. */
 static void sync_ia32e(struct vcpu *v)
 {
-    bool lma = vmread(VMCS_GUEST_EFER) & (1ull << 10);
+    bool lma = vmread(VMCS_GUEST_EFER) & X86_EFER_LMA;
     bool ctl = v->entry_ctls & ENTRY_IA32E_MODE_GUEST;
 
     if (lma == ctl)
@@ -184,6 +184,7 @@ static void run_loop(struct vcpu *v)
         }
         v->launched = true;
         vmx_handle_exit(v);
+        vmx_check_budget(v, t_back);
         sync_ia32e(v);
     }
 }
@@ -273,9 +274,32 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
         return 1;
     plat_log(LOG_INFO, "vmx: launching the guest (%llu TSC ticks since hv.efi started)",
              (unsigned long long)(rdtsc() - boot_tsc));
+    /* Nothing of an earlier guest: emulator caches, CPU state the VMCS
+     * does not switch, cached translations (a new EPT may sit where the
+     * last one was; the VPID is new but may have wrapped). */
     vmx_emu_reset(v);
+    guest_cpu_reset(v);
+    vmx_invept_single(v->ept.eptp);
+    if (v->caps->vpid)
+        vmx_invvpid(v->vpid, false);
+    vmx_budget_start(v, g->timeout ? g->timeout : GUEST_TIMEOUT_DEFAULT);
+    log_guest_window_open();
     run_loop(v);
+    log_guest_window_close();
     return finish(v);
+}
+
+/* A VPID no earlier run used since the last global INVVPID: 1..65535,
+ * and after a wrap every VPID's translations are dropped. */
+static uint16_t next_vpid(void)
+{
+    static uint16_t last;
+
+    if (++last == 0) {
+        last = 1;
+        vmx_invvpid(0, true);
+    }
+    return last;
 }
 
 /* One guest on a fresh machine; the pool must end where it started. */
@@ -294,6 +318,7 @@ static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, voi
     pool_get_stats(&before);
     memset(v, 0, sizeof(*v));
     v->caps = caps;
+    v->vpid = next_vpid();
     v->machine = &machine;
     v->name = g->name;
     if (!g->payload)
@@ -336,14 +361,15 @@ extern const uint8_t guest_builtin_start[], guest_builtin_end[];
 unsigned vmx_run_guests(const struct vmx_caps *caps, const struct boot_info *bi)
 {
     struct guest_spec builtin = {.name = "builtin", .path = "(built-in)", .mode = 32,
-                                 .mem = GUEST_MEM_DEFAULT, .payload = guest_builtin_start,
+                                 .mem = GUEST_MEM_DEFAULT, .timeout = GUEST_TIMEOUT_DEFAULT,
+                                 .payload = guest_builtin_start,
                                  .builtin = true};
     void *ram = (void *)(uintptr_t)bi->guest_ram_base;
     unsigned i, n = bi->guests.n, failed = 0;
 
     builtin.payload_size = (uint64_t)(guest_builtin_end - guest_builtin_start);
     host_desc_install();
-    if (!vmx_on(caps))
+    if (!vmx_on(caps) || !guest_cpu_host_setup())
         return n ? n : 1;
     if (n == 0) {
         failed += !run_one(caps, &builtin, ram, bi->guest_ram_size, bi->tsc_at_entry);

@@ -105,6 +105,9 @@
 #define MSR_IA32_KERNEL_GS_BASE 0xc0000102
 #define MSR_IA32_TSC_AUX 0xc0000103
 
+/* IA32_PAT at power-on: WB, WT, UC-, UC in each half (Vol. 3A 11.12.4). */
+#define X86_PAT_RESET 0x0007040600070406ull
+
 /* IA32_FEATURE_CONTROL bits (Vol. 4 table 2-2). */
 #define FEATURE_CONTROL_LOCK (1ull << 0)
 #define FEATURE_CONTROL_VMX_IN_SMX (1ull << 1)

@@ -4,6 +4,10 @@
  * harvest reports exactly that set, once: reads never count, a write
  * straddling two pages reports both, a page written many times is one
  * page, a round without writes reports nothing, start clears the log.
+ * Pages that leave the flat view after being written are reported too:
+ * the overlay window (HC_REGION id 2, MMIO at a higher priority than RAM)
+ * is moved into the logged range and enabled over a written page, moved
+ * onto another written page, and disabled again.
  * tests/e2e/guests.sh runs it on corei7_skylake_x (PML),
  * corei7_haswell_4770 (EPT A/D bits) and corei7_sandy_bridge_2600k (write
  * protection).  64-bit ELF.
@@ -88,6 +92,43 @@ static void harvest_check(const char *what)
     memset(want, 0, sizeof(want));
 }
 
+#define WINDOW_ID 2                /* HC_REGION: the overlay window */
+#define WINDOW_HOME 0x200000ull    /* where it starts, disabled */
+enum { REGION_DISABLE = 0, REGION_ENABLE = 1, REGION_MOVE = 2 };
+
+static sptr window(uptr op, u64 arg)
+{
+    return hv_call(HC_REGION, WINDOW_ID, op, arg, 0);
+}
+
+/* Written pages covered by the overlay window, then uncovered. */
+static void leaving_the_view(void)
+{
+    g_check("window: move to page 30 (disabled) returns 0", 0,
+            (u64)window(REGION_MOVE, BASE + 30 * PAGE));
+    page(30)[5] = 0x30;
+    mark(30);
+    page(31)[5] = 0x31; /* stays RAM beside the window */
+    mark(31);
+    g_check("window: enable over written page 30 returns 0", 0, (u64)window(REGION_ENABLE, 0));
+    harvest_check("round 11 (page 30 written, then covered by the MMIO window; 31 beside it)");
+
+    page(40)[9] = 0x40;
+    mark(40);
+    g_check("window: move from page 30 onto written page 40 returns 0", 0,
+            (u64)window(REGION_MOVE, BASE + 40 * PAGE));
+    harvest_check("round 12 (page 40 written, then covered by the moving window)");
+    g_check("window: page 30 is RAM again with what was written before", 0x30, page(30)[5]);
+
+    g_check("window: disable returns 0", 0, (u64)window(REGION_DISABLE, 0));
+    g_check("window: page 40 is RAM again with what was written before", 0x40, page(40)[9]);
+    harvest_check("round 13 (window disabled, nothing written)");
+    page(40)[10] = 1;
+    mark(40);
+    harvest_check("round 14 (page 40 logged again after the window left)");
+    g_check("window: move home returns 0", 0, (u64)window(REGION_MOVE, WINDOW_HOME));
+}
+
 static u64 read_all(void)
 {
     u64 sum = 0;
@@ -162,6 +203,7 @@ void guest_main(void)
     page(3)[0] = 3;
     mark(3);
     harvest_check("round 10 (logging works again after a restart)");
+    leaving_the_view();
     dirty(HC_DIRTY_STOP);
 
     {

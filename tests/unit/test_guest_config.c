@@ -59,6 +59,10 @@ static void test_defaults_and_keys(void)
     CHECK_EQ(gl.g[3].mem, 2ull << 20);
     CHECK_STR(gl.g[5].name, "y");
     CHECK_EQ(gl.g[5].mem, 16ull << 20);
+    CHECK_EQ(gl.g[0].timeout, GUEST_TIMEOUT_DEFAULT);
+    CHECK_EQ(parse_str("guest a.bin timeout=3\nguest b.bin timeout=86400"), 2);
+    CHECK_EQ(gl.g[0].timeout, 3);
+    CHECK_EQ(gl.g[1].timeout, 86400);
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -79,6 +83,10 @@ static void test_bad_lines(void)
     REFUSED("guest", "payload path");
     REFUSED("run a.bin", "guest");
     REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6", "too many");
+    REFUSED("guest a.bin timeout=0", "timeout=0", "1 to 86400");
+    REFUSED("guest a.bin timeout=86401", "timeout=86401");
+    REFUSED("guest a.bin timeout=5K", "timeout=5K");
+    REFUSED("guest a.bin timeout=18446744073709551617", "timeout=1844");
 }
 
 /* Sizes whose value overflows 64 bits must not wrap into a valid one:

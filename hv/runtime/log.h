@@ -13,6 +13,11 @@
 void log_set_level(enum log_level level);
 void log_vline(enum log_level level, const char *fmt, va_list ap);
 
+/* The window of the log's rate limit: opened when a guest starts running,
+ * closed (with a line per source that was cut short) when it stops. */
+void log_guest_window_open(void);
+void log_guest_window_close(void);
+
 /* memory_print_fn-compatible sink: ctx is a const char * tag, printed as
  * "hv: I <tag>: <line>" with the line's own indentation kept. */
 void log_print_line(void *ctx, const char *line);
