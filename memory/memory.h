@@ -292,11 +292,10 @@ void memory_region_clear_coalescing(MemoryRegion *mr);
  * size, ROM-device mode, read-only, an alias's window.  MEMTX_ERROR for an
  * access not wholly inside the region (or the alias's window).
  * Writes to ROM, and to RAM made read-only, are dropped and return
- * MEMTX_OK (as a bus ignores them); so does address_space_write.
- * Reads and writes to a ROM device's callbacks are refused (MEMTX_ERROR)
- * only by its `valid` rules.  A callback may change the tree and commit;
- * the rest of the access still goes to the same region, which cannot be
- * destroyed meanwhile (MR_EBUSY). */
+ * MEMTX_OK (as a bus ignores them); so does address_space_write.  A
+ * callback may change the tree and commit; the rest of the access (more
+ * callbacks, when impl splits it) still goes to the same region, which
+ * cannot be destroyed meanwhile (MR_EBUSY). */
 MemTxResult memory_region_dispatch_read(MemoryRegion *mr, hwaddr addr,
                                         uint64_t *data, unsigned size);
 MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
