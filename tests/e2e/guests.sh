@@ -21,6 +21,7 @@
 #   HV_EFI=path/to/hv.efi     test another build (default build/hv.efi)
 #   GUESTS_TIMEOUT=SECS       bound of the big boot (default 900)
 #   GUESTS_ONLY="a b"         run only boots among: all haswell sandy fail
+#   GUESTS_KEEP=1             keep the serial logs in /tmp
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,7 +30,9 @@ gb=build/guests
 only=${GUESTS_ONLY:-all haswell sandy fail}
 passed=0 failed=0
 work=$(mktemp -d /tmp/e2e-guests.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# GUESTS_KEEP=1 keeps the logs (printed at the end) for a look afterwards.
+if [ -n "${GUESTS_KEEP:-}" ]; then trap 'echo "e2e: logs kept in $work"' EXIT
+else trap 'rm -rf "$work"' EXIT; fi
 
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
@@ -40,20 +43,26 @@ finish() {
     exit
 }
 
-# The guest list (tests/guests/guests.list): "NAME FILE MODE MEM BOOTS END".
+# The guest list (tests/guests/guests.list): "NAME FILE MODE MEM BOOTS END OPTS".
 LIST=()
 while IFS= read -r line; do
     case $line in '#'*|'') continue ;; esac
     LIST+=("$line")
 done < tests/guests/guests.list
 in_boot() { [[ ",$1," == *",$2,"* ]]; }
-# The guests of boot $1, as "NAME FILE MODE MEM END".
+# The guests of boot $BOOT, as "NAME FILE MODE MEM END OPTS".
 guests_of() {
     local l
     for l in "${LIST[@]}"; do
         set -- $l
-        in_boot "$5" "$BOOT" && echo "$1 $2 $3 $4 $6"
+        in_boot "$5" "$BOOT" && echo "$1 $2 $3 $4 $6 $7"
     done
+}
+# The hv.cfg line of a guest ("NAME FILE MODE MEM END OPTS").
+cfg_line() {
+    local opts=""
+    [ "$6" = - ] || opts=" $6"
+    echo "guest \\EFI\\hv\\guests\\$2 mode=$3 mem=$4 name=$1$opts"
 }
 mapfile -t GUESTS < <(BOOT=all guests_of)
 
@@ -132,10 +141,7 @@ if [[ " $only " == *" all "* ]]; then
     cfg="$work/hv.cfg"
     {
         echo "# tests/e2e/guests.sh: every test guest, one fresh machine each"
-        for g in "${GUESTS[@]}"; do
-            set -- $g
-            echo "guest \\EFI\\hv\\guests\\$2 mode=$3 mem=$4 name=$1"
-        done
+        for g in "${GUESTS[@]}"; do cfg_line $g; done
     } > "$cfg"
     files=()
     for g in "${GUESTS[@]}"; do set -- $g; files+=(--file "$gb/$2"); done
@@ -209,7 +215,10 @@ for pair in "haswell corei7_haswell_4770 dirty-flags" "sandy corei7_sandy_bridge
     [[ " $only " == *" $tag "* ]] || continue
     args=()
     mapfile -t these < <(BOOT=$tag guests_of)
-    for g in "${these[@]}"; do set -- $g; args+=(--guest "$gb/$2,mode=$3,mem=$4,name=$1"); done
+    for g in "${these[@]}"; do
+        set -- $g
+        args+=(--guest "$gb/$2,mode=$3,mem=$4,name=$1")
+    done
     boot "$tag" "$cpu" 300 "${args[@]}"
     count_guest_lines "[$tag] "
     for g in "${these[@]}"; do set -- $g; check_finished "[$tag] " "$1" "$5"; done
@@ -230,7 +239,7 @@ if [[ " $only " == *" fail "* ]]; then
         echo "# tests/e2e/guests.sh: guests whose runs must fail"
         for g in "${these[@]}"; do
             set -- $g
-            echo "guest \\EFI\\hv\\guests\\$2 mode=$3 mem=$4 name=$1"
+            cfg_line $g
             files+=(--file "$gb/$2")
         done
     } > "$cfg"
@@ -258,6 +267,29 @@ if [[ " $only " == *" fail "* ]]; then
     else
         fail "fail: the failing guests' 'run: NAME status N (fail)' lines are missing"
     fi
+    # A guest whose stack is on MMIO takes an exception: the delivery
+    # fails (#DF), then the #DF's delivery fails: a shutdown, reported.
+    if grep -q "^hv: W vmx: delivering vector 6 touched gpa 0xfed107.. (not RAM): #DF" "$log" &&
+       grep -q "^hv: W vmx: delivering vector 8 touched gpa 0xfed107.. (not RAM): shutdown" "$log" &&
+       grep -qx "hv: I run: mmiostack64 status 1 (fail)" "$log" &&
+       ! grep -q "FAIL mmiostack64" "$log"; then
+        pass "mmiostack: an exception with the stack on MMIO escalated to #DF, then shutdown: the run ended"
+    else
+        fail "mmiostack: no #DF/shutdown escalation for the delivery through MMIO"
+    fi
+    # Guests that never end by themselves end by their time budget, and
+    # the next guest still runs.
+    for g in "${these[@]}"; do
+        set -- $g
+        [ "$5" = timeout ] || continue
+        run=$(sed -n "/^hv: I run: $1 mode=/,/^hv: I run: $1 status/p" "$log")
+        if grep -q "^hv: E guest: timeout: still running after its budget of 2 s" <<<"$run" &&
+           grep -qx "hv: I run: $1 status 1 (fail)" "$log"; then
+            pass "timeout: $1 was stopped by its 2 s budget and its run failed"
+        else
+            fail "timeout: $1 was not stopped by its budget (no 'guest: timeout' line in its run)"
+        fi
+    done
     if [ "$(grep -cE '^hv: I run: [a-z0-9]+: pool back to [0-9]+ pages, 0 blocks$' "$log")" -eq "${#these[@]}" ] &&
        [ "$(grep -oE 'pool back to [0-9]+ pages' "$log" | sort -u | wc -l)" -eq 1 ]; then
         pass "fail: the pool is back to the same count after each failed run"
