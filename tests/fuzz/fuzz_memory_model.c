@@ -1,7 +1,9 @@
 /*
  * libFuzzer: random region-tree edit sequences from the input bytes, checked
  * against the brute-force oracle of tests/unit/mem_model.h after every
- * commit.  A disagreement aborts (a crash for libFuzzer).
+ * commit, with reads and writes between the edits -- inside open
+ * transactions too -- checked byte by byte against the tree in force.  A
+ * disagreement aborts (a crash for libFuzzer).  Seeds: corpus/memory_model.
  */
 #include <stdlib.h>
 
