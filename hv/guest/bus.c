@@ -85,7 +85,7 @@ uint8_t *bus_as_ram_ptr_write(AddressSpace *as, uint64_t gpa)
         fr->last < (gpa | 0xfff))
         return NULL;
     off = fr->offset_in_region + (gpa - fr->start);
-    if (fr->mr->dirty_log_mask)
+    if (fr->dirty_log_mask)
         memory_region_set_dirty(fr->mr, off, 1);
     return flatrange_ram_ptr(fr, gpa);
 }

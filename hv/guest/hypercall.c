@@ -14,28 +14,41 @@
 
 #define PAGE 4096ull
 
-/* Guest RAM as host memory, or NULL when [gpa, gpa+len) is not all RAM. */
-static uint8_t *guest_ram(struct guest_machine *m, uint64_t gpa, uint64_t len)
+/* [gpa, gpa+len) as host memory when all of it is guest RAM that the
+ * guest reaches directly in the flat view in force -- not RAM hidden
+ * under ROM, a device or an overlay -- and writable when `write`; else
+ * NULL (docs/guest-abi.md "Hypercalls": address arguments). */
+static uint8_t *guest_ram(struct guest_machine *m, uint64_t gpa, uint64_t len, bool write)
 {
-    if (len == 0 || gpa + len < gpa || gpa + len > m->ram_size ||
-        (gpa < GM_HOLE_END && gpa + len > GM_HOLE_START))
+    const FlatRange *fr;
+
+    if (len == 0 || gpa + (len - 1) < gpa)
         return NULL;
-    return (uint8_t *)memory_region_get_ram_ptr(&m->ram) + gpa;
+    fr = flatview_lookup(address_space_flatview(&m->as_mem), gpa);
+    if (!fr || fr->mr != &m->ram || gpa + (len - 1) > fr->last ||
+        !(fr->flags & (write ? FR_DIRECT_WRITE : FR_DIRECT_READ)))
+        return NULL;
+    return flatrange_ram_ptr(fr, gpa);
 }
 
+/* All or nothing: the string is read whole (up to its NUL or
+ * HC_PRINT_MAX bytes) before a byte of it is printed. */
 static int64_t hc_print(struct guest_machine *m, uint64_t gpa)
 {
-    unsigned i;
+    char buf[HC_PRINT_MAX];
+    unsigned i, n;
 
-    for (i = 0; i < HC_PRINT_MAX; i++) {
-        const uint8_t *p = guest_ram(m, gpa + i, 1);
+    for (n = 0; n < HC_PRINT_MAX; n++) {
+        const uint8_t *p = guest_ram(m, gpa + n, 1, false);
 
         if (!p)
             return HC_EFAULT;
         if (!*p)
             break;
-        devline_putc(&m->com1.line, *p);
+        buf[n] = (char)*p;
     }
+    for (i = 0; i < n; i++)
+        devline_putc(&m->com1.line, (uint8_t)buf[i]);
     devline_flush(&m->com1.line);
     return HC_OK;
 }
@@ -81,7 +94,7 @@ static int64_t dirty_harvest(struct guest_machine *m, uint64_t start, uint64_t l
 {
     MemoryRegion *ram = &m->ram;
     uint64_t pages = len / PAGE, i, n = 0;
-    uint8_t *out = guest_ram(m, bitmap, (pages + 7) / 8);
+    uint8_t *out = guest_ram(m, bitmap, (pages + 7) / 8, true);
 
     if (!out)
         return HC_EFAULT;
@@ -98,13 +111,20 @@ static int64_t dirty_harvest(struct guest_machine *m, uint64_t start, uint64_t l
     return (int64_t)n;
 }
 
+/* HC_DIRTY's range: page aligned, inside the RAM region (logging is of
+ * the region, whatever covers parts of it at the moment). */
+static bool logged_range_ok(struct guest_machine *m, uint64_t start, uint64_t len)
+{
+    return len && start + len > start && start + len <= m->ram_size;
+}
+
 static int64_t hc_dirty(struct guest_machine *m, const struct hc_call *c, const char *mode)
 {
     MemoryRegion *ram = &m->ram;
     uint64_t op = c->b, start = c->c, len = c->d;
     int err;
 
-    if ((start | len) & (PAGE - 1) || !guest_ram(m, start, len))
+    if ((start | len) & (PAGE - 1) || !logged_range_ok(m, start, len))
         return HC_EINVAL;
     switch (op) {
     case HC_DIRTY_START:

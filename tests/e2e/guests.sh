@@ -194,6 +194,16 @@ PY
     else
         fail "e2e framebuffer: the screen rebuilt from the log is not what the devices guest drew"
     fi
+    # arch64 makes 200 refused RDMSRs of one MSR: hv's warning about them
+    # is printed RATELIMIT_BURST (10) times, the rest counted in one line.
+    run=$(sed -n '/^hv: I run: arch64 mode=/,/^hv: I run: arch64 status/p' "$log")
+    n=$(grep -c "^hv: W msr: guest read of MSR 0x12345679: not allowed" <<<"$run")
+    if [ "$n" -eq 10 ] &&
+       grep -q '^hv: W log: 190 more line(s) like "msr: guest %s of MSR %#x: not allowed, #GP injected" suppressed$' <<<"$run"; then
+        pass "e2e ratelimit: 200 refused MSR reads gave 10 warning lines and one line counting the 190 others"
+    else
+        fail "e2e ratelimit: expected 10 warnings and '190 more line(s) ... suppressed' in arch64's run, got $n warnings"
+    fi
     # Each guest's machine is torn down after it: the pool ends where the
     # first run left it, every time, with no byte blocks live.
     pools=$(grep -oE '^hv: I run: [^ ]+: pool back to [0-9]+ pages, [0-9]+ blocks' "$log" |

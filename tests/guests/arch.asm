@@ -161,6 +161,22 @@
     rdmsr
     CHECK32 0x81000000, "msr: LSTAR keeps what the guest wrote"
 
+    ; ---- a flood of refused MSR reads: each one a #GP, but hv's log lines
+    ; about them are rate-limited (tests/e2e/guests.sh counts them)
+    mov dword [flood_left], 200
+    mov eax, [exc_count]
+    mov [exc_before_flood], eax
+.flood:
+    mov ecx, 0x12345679
+    EXPECT_EXC .flooded
+    rdmsr
+.flooded:
+    dec dword [flood_left]
+    jnz .flood
+    mov eax, [exc_count]
+    sub eax, [exc_before_flood]
+    CHECK32 200, "flood: 200 refused RDMSRs, each one a #GP in the guest"
+
     ; ---- instructions with nothing to offer: #UD, or their effect
     RUNS "invd: INVD", invd
     RUNS "wbinvd: WBINVD", wbinvd
@@ -205,6 +221,11 @@
     invlpg [0x600000]
 
     jmp rt_exit
+
+    [section .data]
+flood_left: dd 0
+exc_before_flood: dd 0
+    __?SECT?__
 
 PT     equ 0x800000                ; page table (RAM above the payload)
 PAGE_A equ 0x801000
