@@ -29,6 +29,13 @@ static void el_begin(MemoryListener *l)
     el->pending_failed = ept_sections_copy(&el->pending, &el->applied) != MR_OK;
 }
 
+/* An ept/ error as the memory API's code of the same meaning (out of
+ * table pages stays out of memory; a refused range stays invalid). */
+static int ept_to_mr(int e)
+{
+    return e == EPT_OK ? MR_OK : e == EPT_ENOMEM ? MR_ENOMEM : MR_EINVAL;
+}
+
 static int el_commit(MemoryListener *l);
 
 /* Callbacks outside begin..commit still work: each is its own commit. */
@@ -172,8 +179,8 @@ static int el_commit(MemoryListener *l)
         err = ept_runs_build(&runs, &el->pending, &el->ept);
     if (!err)
         err = ept_runs_diff(&el->applied_runs, &runs, &pieces, &n);
-    if (!err && n && ept_apply(&el->ept, pieces, n) != EPT_OK)
-        err = MR_ENOMEM;
+    if (!err && n)
+        err = ept_to_mr(ept_apply(&el->ept, pieces, n));
     plat_free(pieces);
     if (err) {
         el->failed_commits++;
@@ -205,7 +212,7 @@ int ept_listener_init_mode(EptListener *el, const EptCaps *caps, size_t budget_p
         return MR_EINVAL;
     }
     if ((err = ept_init(&el->ept, caps, budget_pages)) != EPT_OK)
-        return err == EPT_ENOMEM ? MR_ENOMEM : MR_EINVAL;
+        return ept_to_mr(err);
     el->ept.mode = mode;
     el->as = as;
     el->ml.begin = el_begin;

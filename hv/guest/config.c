@@ -127,12 +127,19 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             t < 1 || t > GUEST_TIMEOUT_MAX)
             return "timeout must be whole seconds from 1 to 86400";
         g->timeout = (unsigned)t;
+    } else if (eq - w->s == 9 && !memcmp(w->s, "ept-pages", 9)) {
+        uint64_t n;
+
+        if (!parse_size(eq + 1, w->e, &n) || (w->e[-1] < '0' || w->e[-1] > '9') ||
+            n < GUEST_EPT_PAGES_MIN || n > GUEST_EPT_PAGES_MAX)
+            return "ept-pages must be a page count from 8 to 65536";
+        g->ept_pages = (unsigned)n;
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
         if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name, timeout)";
+        return "unknown key (mode, mem, name, timeout, ept-pages)";
     }
     return NULL;
 }
@@ -185,6 +192,7 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
     g.mode = 64;
     g.mem = GUEST_MEM_DEFAULT;
     g.timeout = GUEST_TIMEOUT_DEFAULT;
+    g.ept_pages = GUEST_EPT_PAGES_DEFAULT;
     if (!word_is(&w[0], "guest"))
         err = "lines start with 'guest'", bad = &w[0];
     else if (n < 2)

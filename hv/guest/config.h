@@ -9,7 +9,8 @@
  *
  * Keys: mode=16|32|64 (default 64), mem=SIZE with K/M/G (default 64M,
  * 2M..3G, whole pages), name=WORD (default: file name without extension),
- * timeout=SECONDS (default 60, 1..86400: the guest's time budget).
+ * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
+ * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget).
  */
 #ifndef HV_GUEST_CFG_H
 #define HV_GUEST_CFG_H
@@ -24,6 +25,11 @@
 #define GUEST_MEM_MAX (3ull << 30)
 #define GUEST_TIMEOUT_DEFAULT 60u
 #define GUEST_TIMEOUT_MAX 86400u
+/* Table pages a guest's EPT may use: enough for 3 GiB of dirty-logged RAM
+ * in 4 KiB leaves (1536 tables) and the rest of the map. */
+#define GUEST_EPT_PAGES_DEFAULT 2048u
+#define GUEST_EPT_PAGES_MIN 8u
+#define GUEST_EPT_PAGES_MAX 65536u
 #define GUEST_CFG_PATH "\\EFI\\hv\\hv.cfg"
 
 struct guest_spec {
@@ -32,6 +38,7 @@ struct guest_spec {
     unsigned mode;          /* 16, 32 or 64 */
     uint64_t mem;           /* RAM bytes */
     unsigned timeout;       /* seconds of guest time before hv stops it */
+    unsigned ept_pages;     /* the EPT's table-page budget */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

@@ -11,7 +11,8 @@ static unsigned phys_bits(void)
     return cpuid(0x80000008, 0).eax & 0xff;
 }
 
-int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as)
+int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as,
+                size_t budget_pages)
 {
     EptCaps caps;
     int err;
@@ -19,7 +20,7 @@ int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as)
     memset(e, 0, sizeof(*e));
     if (!ept_caps_from_msrs(&caps, c->ept_vpid, c->procbased2, phys_bits()))
         return MR_EINVAL;
-    err = ept_listener_init(&e->el, &caps, HV_EPT_BUDGET_PAGES, as);
+    err = ept_listener_init(&e->el, &caps, budget_pages, as);
     if (err)
         return err;
     e->live = true;

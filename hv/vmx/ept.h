@@ -10,9 +10,6 @@
 #include "ept/ept_listener.h"
 #include "hv/vmx/caps.h"
 
-/* Table pages the EPT may use: enough for 3 GiB of dirty-logged RAM in
- * 4 KiB leaves (1536 tables) and the rest of the map. */
-#define HV_EPT_BUDGET_PAGES 2048
 
 struct hv_ept {
     EptListener el;
@@ -22,8 +19,10 @@ struct hv_ept {
     uint64_t eptp;
 };
 
-/* Creates the EPT for as with the best dirty strategy the CPU allows. */
-int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as);
+/* Creates the EPT for as with the best dirty strategy the CPU allows, at
+ * most budget_pages table pages (hv.cfg ept-pages=). */
+int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as,
+                size_t budget_pages);
 void hv_ept_destroy(struct hv_ept *e);
 /* One summary line (docs/serial-log.md). */
 void hv_ept_report(const struct hv_ept *e);

@@ -265,7 +265,8 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
                     g->payload_size, &v->entry))
         return 1;
     log_entry(v, g->payload_size);
-    if (hv_ept_init(&v->ept, v->caps, &v->machine->as_mem) != MR_OK) {
+    if (hv_ept_init(&v->ept, v->caps, &v->machine->as_mem,
+                    g->ept_pages ? g->ept_pages : GUEST_EPT_PAGES_DEFAULT) != MR_OK) {
         plat_log(LOG_ERR, "ept: could not build the guest's EPT");
         return 1;
     }
@@ -362,6 +363,7 @@ unsigned vmx_run_guests(const struct vmx_caps *caps, const struct boot_info *bi)
 {
     struct guest_spec builtin = {.name = "builtin", .path = "(built-in)", .mode = 32,
                                  .mem = GUEST_MEM_DEFAULT, .timeout = GUEST_TIMEOUT_DEFAULT,
+                                 .ept_pages = GUEST_EPT_PAGES_DEFAULT,
                                  .payload = guest_builtin_start,
                                  .builtin = true};
     void *ram = (void *)(uintptr_t)bi->guest_ram_base;

@@ -63,6 +63,9 @@ static void test_defaults_and_keys(void)
     CHECK_EQ(parse_str("guest a.bin timeout=3\nguest b.bin timeout=86400"), 2);
     CHECK_EQ(gl.g[0].timeout, 3);
     CHECK_EQ(gl.g[1].timeout, 86400);
+    CHECK_EQ(gl.g[1].ept_pages, GUEST_EPT_PAGES_DEFAULT);
+    CHECK_EQ(parse_str("guest a.bin ept-pages=12"), 1);
+    CHECK_EQ(gl.g[0].ept_pages, 12);
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -87,6 +90,8 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin timeout=86401", "timeout=86401");
     REFUSED("guest a.bin timeout=5K", "timeout=5K");
     REFUSED("guest a.bin timeout=18446744073709551617", "timeout=1844");
+    REFUSED("guest a.bin ept-pages=7", "ept-pages=7", "8 to 65536");
+    REFUSED("guest a.bin ept-pages=1M", "ept-pages=1M");
 }
 
 /* Sizes whose value overflows 64 bits must not wrap into a valid one:
