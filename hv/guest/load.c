@@ -97,60 +97,71 @@ static bool no_segment(void)
     return false;
 }
 
-static bool load_elf32(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
-                       struct guest_entry *e)
+/* The fields the loader uses, read from either ELF class. */
+struct elf_hdr {
+    uint64_t entry, phoff;
+    unsigned machine, phentsize, phnum;
+};
+struct elf_seg {
+    uint32_t type;
+    uint64_t offset, paddr, filesz, memsz;
+};
+
+static void read_hdr(const uint8_t *img, bool b64, struct elf_hdr *h)
 {
-    struct elf32_ehdr h;
-    unsigned i, loads = 0;
+    if (b64) {
+        struct elf64_ehdr x;
 
-    if (size < sizeof(h)) {
-        plat_log(LOG_ERR, "load: ELF header truncated (%llu bytes)", (unsigned long long)size);
-        return false;
-    }
-    memcpy(&h, img, sizeof(h));
-    if (h.machine != EM_386 || h.phentsize != sizeof(struct elf32_phdr) ||
-        (uint64_t)h.phoff + (uint64_t)h.phnum * sizeof(struct elf32_phdr) > size) {
-        plat_log(LOG_ERR, "load: ELF32: machine %u, phentsize %u, %u headers at %#x: not a "
-                 "loadable i386 image", h.machine, h.phentsize, h.phnum, h.phoff);
-        return false;
-    }
-    for (i = 0; i < h.phnum; i++) {
-        struct elf32_phdr p;
+        memcpy(&x, img, sizeof(x));
+        *h = (struct elf_hdr){x.entry, x.phoff, x.machine, x.phentsize, x.phnum};
+    } else {
+        struct elf32_ehdr x;
 
-        memcpy(&p, img + h.phoff + i * sizeof(p), sizeof(p));
-        if (p.type != PT_LOAD)
-            continue;
-        if (!load_segment(ram, ram_size, img, size, p.offset, p.paddr, p.filesz, p.memsz, e))
-            return false;
-        loads++;
+        memcpy(&x, img, sizeof(x));
+        *h = (struct elf_hdr){x.entry, x.phoff, x.machine, x.phentsize, x.phnum};
     }
-    e->rip = h.entry;
-    e->format = "ELF32";
-    return loads > 0 || no_segment();
 }
 
-static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
-                       struct guest_entry *e)
+static void read_seg(const uint8_t *p, bool b64, struct elf_seg *s)
 {
-    struct elf64_ehdr h;
+    if (b64) {
+        struct elf64_phdr x;
+
+        memcpy(&x, p, sizeof(x));
+        *s = (struct elf_seg){x.type, x.offset, x.paddr, x.filesz, x.memsz};
+    } else {
+        struct elf32_phdr x;
+
+        memcpy(&x, p, sizeof(x));
+        *s = (struct elf_seg){x.type, x.offset, x.paddr, x.filesz, x.memsz};
+    }
+}
+
+/* An ELF32 (i386) or ELF64 (x86-64) image: every PT_LOAD segment. */
+static bool load_elf_class(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint64_t size,
+                           bool b64, struct guest_entry *e)
+{
+    size_t hsize = b64 ? sizeof(struct elf64_ehdr) : sizeof(struct elf32_ehdr);
+    size_t psize = b64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
+    struct elf_hdr h;
     unsigned i, loads = 0;
 
-    if (size < sizeof(h)) {
+    if (size < hsize) {
         plat_log(LOG_ERR, "load: ELF header truncated (%llu bytes)", (unsigned long long)size);
         return false;
     }
-    memcpy(&h, img, sizeof(h));
-    if (h.machine != EM_X86_64 || h.phentsize != sizeof(struct elf64_phdr) || h.phoff > size ||
-        (uint64_t)h.phnum * sizeof(struct elf64_phdr) > size - h.phoff) {
-        plat_log(LOG_ERR, "load: ELF64: machine %u, phentsize %u, %u headers at %#llx: not a "
-                 "loadable x86-64 image", h.machine, h.phentsize, h.phnum,
-                 (unsigned long long)h.phoff);
+    read_hdr(img, b64, &h);
+    if (h.machine != (b64 ? EM_X86_64 : EM_386) || h.phentsize != psize || h.phoff > size ||
+        (uint64_t)h.phnum * psize > size - h.phoff) {
+        plat_log(LOG_ERR, "load: ELF%u: machine %u, phentsize %u, %u headers at %#llx: not a "
+                 "loadable %s image", b64 ? 64 : 32, h.machine, h.phentsize, h.phnum,
+                 (unsigned long long)h.phoff, b64 ? "x86-64" : "i386");
         return false;
     }
     for (i = 0; i < h.phnum; i++) {
-        struct elf64_phdr p;
+        struct elf_seg p;
 
-        memcpy(&p, img + h.phoff + i * sizeof(p), sizeof(p));
+        read_seg(img + h.phoff + i * psize, b64, &p);
         if (p.type != PT_LOAD)
             continue;
         if (!load_segment(ram, ram_size, img, size, p.offset, p.paddr, p.filesz, p.memsz, e))
@@ -158,7 +169,7 @@ static bool load_elf64(uint8_t *ram, uint64_t ram_size, const uint8_t *img, uint
         loads++;
     }
     e->rip = h.entry;
-    e->format = "ELF64";
+    e->format = b64 ? "ELF64" : "ELF32";
     return loads > 0 || no_segment();
 }
 
@@ -173,8 +184,7 @@ static bool load_elf(uint8_t *ram, uint64_t ram_size, unsigned mode, const uint8
                  mode, mode == 64 ? "ELF64" : "ELF32");
         return false;
     }
-    ok = want == ELFCLASS64 ? load_elf64(ram, ram_size, img, size, e)
-                            : load_elf32(ram, ram_size, img, size, e);
+    ok = load_elf_class(ram, ram_size, img, size, want == ELFCLASS64, e);
     if (!ok)
         return false; /* logged where it was found */
     if (mode == 16 && e->rip >= 0x100000) {

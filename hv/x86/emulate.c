@@ -361,6 +361,21 @@ static void port_io(struct exec *x, bool out, uint64_t *v)
     *v &= emu_size_mask(sz);
 }
 
+/* After the source element of a string instruction was read: LODS and
+ * OUTS are done with it (true); MOVS goes on to write it. */
+static bool source_consumed(struct exec *x, uint64_t *v)
+{
+    if (x->d->op == X86_OP_LODS) {
+        reg_set(x, X86_RAX, x->d->opsize, *v);
+        return true;
+    }
+    if (x->d->op == X86_OP_OUTS) {
+        port_io(x, true, v);
+        return true;
+    }
+    return false;
+}
+
 /* INS: the destination is checked (segment, both pages' translations)
  * before the port is read, so a fault leaves the device untouched. */
 static enum emu_result ins_step(struct exec *x, uint64_t di)
@@ -398,14 +413,8 @@ static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
     rc = emu_mem(x->ctx, x->mode, d->seg, si, sz, EMU_READ, false, &v);
     if (rc)
         return rc;
-    if (d->op == X86_OP_LODS) {
-        reg_set(x, X86_RAX, sz, v);
+    if (source_consumed(x, &v))
         return EMU_OK;
-    }
-    if (d->op == X86_OP_OUTS) {
-        port_io(x, true, &v);
-        return EMU_OK;
-    }
     return emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
 }
 
@@ -468,14 +477,8 @@ static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t d
         rc = page_access(x, d->seg, sla, spage, EMU_READ, sz, &v);
         if (rc)
             return rc;
-        if (d->op == X86_OP_LODS) {
-            reg_set(x, X86_RAX, sz, v);
+        if (source_consumed(x, &v))
             return EMU_OK;
-        }
-        if (d->op == X86_OP_OUTS) {
-            port_io(x, true, &v);
-            return EMU_OK;
-        }
     }
     return page_access(x, X86_ES, dla, dpage, EMU_WRITE, sz, &v);
 }
