@@ -11,6 +11,9 @@ static uint64_t *bitmap;      /* bit set: page in use */
 static uint64_t hint;         /* where the next search starts */
 static struct pool_stats stats;
 
+static uint8_t free_mark[POOL_MARK_LEN];
+static bool marking;
+
 static bool page_used(uint64_t i) { return bitmap[i / 64] >> (i % 64) & 1; }
 
 static void mark(uint64_t first, uint64_t n, bool used)
@@ -43,6 +46,7 @@ bool pool_init(void *base, uint64_t npages)
     mark(0, bitmap_pages, true);
     hint = bitmap_pages;
     memset(&stats, 0, sizeof(stats));
+    marking = false;
     stats.total_pages = npages;
     stats.used_pages = stats.peak_pages = bitmap_pages;
     return true;
@@ -131,6 +135,35 @@ void pool_free_pages(void *p, size_t npages)
     stats.used_pages -= npages;
     if (first < hint)
         hint = first;
+    if (marking)
+        for (i = first; i < first + npages; i++)
+            memcpy(pool_base + i * PAGE, free_mark, POOL_MARK_LEN);
+}
+
+void pool_set_free_mark(const uint8_t m[POOL_MARK_LEN])
+{
+    memcpy(free_mark, m, POOL_MARK_LEN);
+    marking = true;
+    for (uint64_t i = 0; i < pool_npages; i++)
+        if (!page_used(i))
+            memcpy(pool_base + i * PAGE, free_mark, POOL_MARK_LEN);
+}
+
+uint64_t pool_check_free_marks(void (*bad)(void *ctx, const void *page), void *ctx)
+{
+    uint64_t n = 0;
+
+    if (!marking)
+        return 0;
+    for (uint64_t i = 0; i < pool_npages; i++) {
+        if (page_used(i) || !memcmp(pool_base + i * PAGE, free_mark, POOL_MARK_LEN))
+            continue;
+        n++;
+        if (bad)
+            bad(ctx, pool_base + i * PAGE);
+        memcpy(pool_base + i * PAGE, free_mark, POOL_MARK_LEN); /* report once */
+    }
+    return n;
 }
 
 /* ---------------------------------------------------------------- bytes */

@@ -36,6 +36,16 @@ void *pool_alloc(size_t bytes);
 void pool_free(void *p);
 
 void pool_get_stats(struct pool_stats *st);
+
+/* Free pages carry a mark: the first POOL_MARK_LEN bytes of every free page
+ * hold `mark` (hv.efi: the isolation canary) from pool_set_free_mark on,
+ * and every page freed later gets it too (pages handed out are zeroed as
+ * ever).  pool_check_free_marks counts the free pages whose mark changed
+ * -- memory someone wrote after it was freed -- and reports each through
+ * bad(ctx, page address) when bad is not NULL. */
+#define POOL_MARK_LEN 16
+void pool_set_free_mark(const uint8_t mark[POOL_MARK_LEN]);
+uint64_t pool_check_free_marks(void (*bad)(void *ctx, const void *page), void *ctx);
 /* True when p lies inside the pool. */
 bool pool_contains(const void *p);
 

@@ -1,9 +1,14 @@
 #include "hv/runtime/canary.h"
 #include "hv/lib/platform.h"
+#include "hv/lib/pool.h"
 
 /* In hv.efi's own data: `used` keeps it in the image. */
 __attribute__((used)) static char image_copy[4 * HV_CANARY_LEN + 1] =
     HV_CANARY HV_CANARY HV_CANARY HV_CANARY;
+
+static uint8_t *pool_copy;          /* the pool page of canaries */
+static uint8_t *after_ram;          /* the host memory right after guest RAM */
+static uint64_t after_len;
 
 static void fill(uint8_t *p, uint64_t len)
 {
@@ -20,12 +25,50 @@ bool canary_plant_boot(void)
         return false;
     }
     fill(page, PLAT_PAGE_SIZE);
-    plat_log(LOG_INFO, "canary: \"%s\" planted in hv's image at %p and a pool page at %#llx",
-             HV_CANARY, image_copy, (unsigned long long)plat_virt_to_phys(page));
+    pool_copy = page;
+    /* every free pool page starts with one too, and gets it back when
+     * freed: a stale mapping that writes freed memory is found */
+    pool_set_free_mark((const uint8_t *)HV_CANARY);
+    plat_log(LOG_INFO, "canary: \"%s\" planted in hv's image at %p, a pool page at %#llx "
+             "and every free pool page", HV_CANARY, image_copy,
+             (unsigned long long)plat_virt_to_phys(page));
     return true;
 }
 
 void canary_plant_after(void *ram, uint64_t mem, uint64_t len)
 {
-    fill((uint8_t *)ram + mem, len);
+    after_ram = (uint8_t *)ram + mem;
+    after_len = len;
+    fill(after_ram, len);
+}
+
+/* Every copy in [p, p + len) intact; one line per damaged one. */
+static unsigned check_fill(const char *what, const uint8_t *p, uint64_t len)
+{
+    unsigned bad = 0;
+
+    for (uint64_t i = 0; p && i + HV_CANARY_LEN <= len; i += HV_CANARY_LEN) {
+        if (memcmp(p + i, HV_CANARY, HV_CANARY_LEN)) {
+            plat_log(LOG_ERR, "canary: %s changed at %#llx", what,
+                     (unsigned long long)plat_virt_to_phys(p + i));
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void free_page_changed(void *ctx, const void *page)
+{
+    (void)ctx;
+    plat_log(LOG_ERR, "canary: free pool page %#llx was written while free",
+             (unsigned long long)plat_virt_to_phys(page));
+}
+
+unsigned canary_check(void)
+{
+    unsigned bad = check_fill("hv's image", (const uint8_t *)image_copy, 4 * HV_CANARY_LEN) +
+                   check_fill("the pool page", pool_copy, PLAT_PAGE_SIZE) +
+                   check_fill("the memory after guest RAM", after_ram, after_len);
+
+    return bad + (unsigned)pool_check_free_marks(free_page_changed, NULL);
 }

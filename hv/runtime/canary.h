@@ -22,4 +22,9 @@ bool canary_plant_boot(void);
  * guest's RAM that the guest must not see. */
 void canary_plant_after(void *ram, uint64_t mem, uint64_t len);
 
+/* Checks every canary planted (image, pool page, after guest RAM, every
+ * free pool page): the number found changed, each with an error line.
+ * hv runs it after every guest: a write into hv memory fails the run. */
+unsigned canary_check(void);
+
 #endif

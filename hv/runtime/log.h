@@ -11,6 +11,9 @@
 
 /* Lines above this level are dropped (default LOG_INFO). */
 void log_set_level(enum log_level level);
+/* Whether LOG_DEBUG lines print: the per-exit debug lines test it first,
+ * so an exit pays nothing for them when they are off. */
+extern bool log_debug_on;
 void log_vline(enum log_level level, const char *fmt, va_list ap);
 
 /* The window of the log's rate limit: opened when a guest starts running,

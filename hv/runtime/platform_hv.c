@@ -21,7 +21,13 @@ static struct ratelimit guest_window; /* open while a guest runs */
 static log_panic_hook panic_hook;
 static bool in_panic;
 
-void log_set_level(enum log_level level) { max_level = level; }
+bool log_debug_on;
+
+void log_set_level(enum log_level level)
+{
+    max_level = level;
+    log_debug_on = level >= LOG_DEBUG;
+}
 void log_set_panic_hook(log_panic_hook hook) { panic_hook = hook; }
 
 static const char level_letter[] = {'E', 'W', 'I', 'D'};

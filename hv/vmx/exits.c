@@ -141,9 +141,10 @@ static void handle_ept_violation(struct vcpu *v, uint32_t vectoring)
         v->wp_faults++;
         return;
     }
-    plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s)", (unsigned long long)gpa,
-             (q & EPT_QUAL_READ) ? "r" : "", (q & EPT_QUAL_WRITE) ? "w" : "",
-             (q & EPT_QUAL_FETCH) ? "x" : "");
+    if (log_debug_on)
+        plat_log(LOG_DEBUG, "ept: violation at gpa %#llx (%s%s%s)", (unsigned long long)gpa,
+                 (q & EPT_QUAL_READ) ? "r" : "", (q & EPT_QUAL_WRITE) ? "w" : "",
+                 (q & EPT_QUAL_FETCH) ? "x" : "");
     if (vectoring & INTR_INFO_VALID) {
         delivery_failed(v, vectoring, gpa);
         return;
@@ -210,9 +211,9 @@ static void handle_preemption_timer(struct vcpu *v)
         timeout(v);
 }
 
-void vmx_check_budget(struct vcpu *v, uint64_t now)
+void vmx_budget_spent(struct vcpu *v)
 {
-    if (now >= v->deadline && v->stop == VCPU_RUNNING)
+    if (v->stop == VCPU_RUNNING)
         timeout(v);
 }
 
@@ -273,8 +274,9 @@ void vmx_handle_exit(struct vcpu *v)
         stop(v, failure_name(reason));
         return;
     }
-    plat_log(LOG_DEBUG, "exit: %s (%u) at rip %#llx", vmx_exit_name(reason), reason,
-             (unsigned long long)vmread(VMCS_GUEST_RIP));
+    if (log_debug_on)
+        plat_log(LOG_DEBUG, "exit: %s (%u) at rip %#llx", vmx_exit_name(reason), reason,
+                 (unsigned long long)vmread(VMCS_GUEST_RIP));
     /* Queued coalesced writes land before anything else is seen. */
     if (reason != EXIT_EPT_VIOLATION)
         bus_flush(&v->machine->bus);

@@ -106,9 +106,9 @@ bool guest_cpu_has_tsc_aux(void);
  * timer exit, false when it is used up (else the timer is re-armed). */
 void vmx_budget_start(struct vcpu *v, unsigned seconds);
 bool vmx_budget_left(struct vcpu *v);
-/* hv/vmx/exits.c: stops the run (with a report) once `now` is past the
- * deadline; called after every exit. */
-void vmx_check_budget(struct vcpu *v, uint64_t now);
+/* hv/vmx/exits.c: stops the run with a timeout report (the run loop
+ * found the TSC past v->deadline after an exit). */
+void vmx_budget_spent(struct vcpu *v);
 
 /* hv/vmx/io.c: an I/O-instruction exit, finished (RIP advanced unless a
  * REP string instruction is to resume or a fault was injected). */

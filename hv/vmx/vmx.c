@@ -184,7 +184,8 @@ static void run_loop(struct vcpu *v)
         }
         v->launched = true;
         vmx_handle_exit(v);
-        vmx_check_budget(v, t_back);
+        if (__builtin_expect(t_back >= v->deadline, 0))
+            vmx_budget_spent(v);
         sync_ia32e(v);
     }
 }
@@ -335,6 +336,10 @@ static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, voi
         status = run_prepared(v, g, boot_tsc);
         vcpu_free(v);
         machine_destroy(&machine);
+        if (canary_check()) {
+            plat_log(LOG_ERR, "run: %s: hv's memory changed while the guest ran", g->name);
+            status = status ? status : 1;
+        }
     }
     pool_get_stats(&after);
     /* Slab pages stay with their size class for reuse: not a leak. */

@@ -168,6 +168,110 @@ static void report_sample(const char *what, u64 start, u64 end, u64 step)
     g_emit();
 }
 
+#ifdef __x86_64__
+/* Above 4 GiB, up to the guest-physical width (CPUID.80000008H:EAX[7:0],
+ * what the EPT covers; at most 46 bits here): the entry page tables map 4
+ * GiB only, so map the rest with 1 GiB pages of our own, then read one
+ * dword per GiB -- all of it must be unassigned. */
+#define MAX_PML4 128 /* 46 bits */
+static u64 pdpts[MAX_PML4][512] __attribute__((aligned(4096)));
+
+static unsigned phys_bits(void)
+{
+    u32 a, b, c, d;
+
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u), "c"(0));
+    if (a < 0x80000008u)
+        return 36;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
+    return a & 0xff;
+}
+
+static int has_1g_pages(void)
+{
+    u32 a, b, c, d;
+
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
+    return (d >> 26) & 1;
+}
+
+static void report_above_4g(void)
+{
+    volatile u64 *pml4 = (volatile u64 *)0x1000, *pdpt0 = (volatile u64 *)0x2000;
+    unsigned bits = phys_bits(), n;
+    u64 top, gb;
+
+    if (bits > 46)
+        bits = 46;
+    if (!has_1g_pages()) {
+        g_pass("above 4 GiB: not scanned (no 1 GiB pages for the guest's own map)");
+        g_emit();
+        return;
+    }
+    top = 1ull << bits;
+    for (gb = 4; gb < 512 && (gb << 30) < top; gb++)
+        pdpt0[gb] = (gb << 30) | 0x83;            /* P, RW, PS */
+    for (n = 1; n < MAX_PML4 && ((u64)n << 39) < top; n++) {
+        for (gb = 0; gb < 512; gb++)
+            pdpts[n][gb] = (((u64)n << 39) + (gb << 30)) | 0x83;
+        pml4[n] = (u64)(uptr)pdpts[n] | 3;
+    }
+    __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory");
+    report_sample("above 4 GiB, one dword per GiB up to the guest-physical width",
+                  0x100000000ull, top, 1ull << 30);
+}
+#endif
+
+/* The regions HC_REGION can change (docs/guest-abi.md): id, where, size. */
+struct movable {
+    unsigned id;
+    u64 base, size;
+    const char *name;
+};
+
+static const struct movable movable[] = {
+    {1, 0xfed00000ull, 0x1000, "test device"},
+    {3, 0xfd000000ull, 0x12c000, "framebuffer"},
+    {4, 0xff800000ull, 0x40000, "flash"},
+    {5, 0xe0000ull, 0x20000, "BIOS alias"},
+};
+
+/* Somewhere in the unassigned hole at 0xe0000000 (docs/guest-abi.md). */
+#define PARK 0xe8000000ull
+
+static void region(unsigned id, unsigned op, u64 arg, const char *what)
+{
+    sptr r = hv_call(HC_REGION, id, op, arg, 0);
+
+    if (r) {
+        g_fail(what);
+        g_str(": HC_REGION returned ");
+        g_hex((u64)r);
+        g_emit();
+    }
+}
+
+/* Disabling a region leaves unassigned space (or, for the BIOS alias, the
+ * RAM under it) and no canary; moving it away shows it at its new place,
+ * with no canary in it, and nothing at the old one; then back. */
+static void shake(const struct movable *m)
+{
+    u64 step = m->size < 0x10000 ? 0x1000 : 0x10000;
+
+    region(m->id, 0, 0, m->name);
+    if (m->id != 5)
+        report_sample(m->name, m->base, m->base + m->size, step);
+    else
+        report_scan("RAM under the disabled BIOS alias", (uptr)m->base,
+                    (uptr)(m->base + m->size));
+    region(m->id, 1, 0, m->name);
+    region(m->id, 2, PARK, m->name);
+    report_scan(m->name, (uptr)PARK, (uptr)(PARK + m->size));
+    if (m->id != 5)
+        report_sample(m->name, m->base, m->base + m->size, step);
+    region(m->id, 2, m->base, m->name);
+}
+
 void guest_main(void)
 {
     uptr at;
@@ -192,4 +296,16 @@ void guest_main(void)
     top = ram + 0x200000;
     report_sample("2 MiB past the end of RAM", ram, top, 0x1000);
     report_sample("the rest of the 4 GiB", (top + 0xfffff) & ~0xfffffull, 0x100000000ull, 0x100000);
+#ifdef __x86_64__
+    report_above_4g();
+#endif
+    for (i = 0; i < sizeof(movable) / sizeof(movable[0]); i++)
+        shake(&movable[i]);
+    /* everything back where it was: the whole scan once more */
+    report_scan("ram, after every region moved and came back", 0xc0000, (uptr)ram);
+    report_sample("the 4 GiB, after every region moved and came back",
+                  (top + 0xfffff) & ~0xfffffull, 0x100000000ull, 0x100000);
+#ifdef __x86_64__
+    report_above_4g();
+#endif
 }
