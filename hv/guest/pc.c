@@ -1,0 +1,250 @@
+/*
+ * The `pc` machine (map and wiring in hv/guest/pc.h, docs/machines.md).
+ * Building is one transaction, teardown two phases (unmap in one commit,
+ * then destroy), as for the test machine.
+ */
+#include "hv/guest/pc.h"
+
+#include "hv/lib/platform.h"
+
+/* Interrupt source overrides every PC firmware reports: the PIT on IRQ 0
+ * is I/O APIC pin 2; the SCI (IRQ 9) is level, active high. */
+#define ISO_PIT_GSI 2
+#define ACPI_SCI_IRQ 9
+
+static uint64_t still_clock(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void power_off(void *ctx) { ((struct pc_machine *)ctx)->powered_off = true; }
+static void reset(void *ctx) { ((struct pc_machine *)ctx)->reset_requested = true; }
+
+static void com1_irq(void *ctx, bool level)
+{
+    struct pc_machine *m = ctx;
+
+    irq_split_handler(&m->isa[PC_COM1_IRQ], PC_COM1_IRQ, level);
+}
+
+IrqLine pc_isa_irq(struct pc_machine *m, unsigned n)
+{
+    return irq_line(irq_split_handler, &m->isa[n % PC_ISA_IRQS], (int)(n % PC_ISA_IRQS));
+}
+
+/* ISA line n: 8259 input n, and I/O APIC pin n (line 0 on pin 2). */
+static void wire_irqs(struct pc_machine *m)
+{
+    for (int n = 0; n < PC_ISA_IRQS; n++) {
+        m->isa[n].a = irq_line(i8259_set_irq, &m->pic, n);
+        m->isa[n].b = irq_line(ioapic_set_irq, &m->ioapic, n == 0 ? ISO_PIT_GSI : n);
+    }
+    i8259_set_intr(&m->pic, irq_line(lapic_set_lint, &m->lapic, 0));
+    ioapic_connect_lapic(&m->ioapic, &m->lapic);
+    i8254_set_irq(&m->pit, pc_isa_irq(m, 0));
+    rtc_set_irq(&m->rtc, pc_isa_irq(m, 8));
+    acpi_pm_set_sci(&m->pm, pc_isa_irq(m, ACPI_SCI_IRQ));
+    for (unsigned n = 0; n < PC_ISA_IRQS; n++)
+        pc_testdev_set_irq(&m->testdev, n, pc_isa_irq(m, n));
+    m->com1.irq = com1_irq;
+    m->com1.irq_ctx = m;
+    m->pm.poweroff = power_off;
+    m->pm.reset = reset;
+    m->pm.ctx = m;
+}
+
+static int init_memory(struct pc_machine *m, void *ram)
+{
+    uint64_t below = MIN(m->ram_size, PC_HOLE_START);
+    int err;
+
+    if ((err = memory_region_init(&m->system, "system", MR_SIZE_2_64)) ||
+        (err = memory_region_init_ram_ptr(&m->ram, "ram", m->ram_size, ram)) ||
+        (err = memory_region_init_alias(&m->ram_low, "ram-low", &m->ram, 0, PC_LOW_RAM_END)) ||
+        (err = memory_region_init_alias(&m->ram_high, "ram-high", &m->ram, PC_HIGH_RAM,
+                                        below - PC_HIGH_RAM)) ||
+        (err = memory_region_init_rom(&m->bios_area, "bios-area", PC_BIOS_AREA_SIZE)) ||
+        (err = memory_region_init_rom(&m->bios, "bios", PC_BIOS_SIZE)) ||
+        (err = memory_region_init(&m->io, "io", 0x10000)))
+        return err;
+    if (m->ram_size > PC_HOLE_START &&
+        (err = memory_region_init_alias(&m->ram_above, "ram-above", &m->ram, PC_HOLE_START,
+                                        m->ram_size - PC_HOLE_START)))
+        return err;
+    return MR_OK;
+}
+
+static int init_devices(struct pc_machine *m)
+{
+    int err;
+
+    if ((err = lapic_init(&m->lapic, "lapic", 0, true, &m->clock, PC_TSC_HZ)) ||
+        (err = ioapic_init(&m->ioapic, "ioapic", 0)) ||
+        (err = i8259_init(&m->pic, "pic")) ||
+        (err = i8254_init(&m->pit, &m->clock)) ||
+        (err = rtc_init(&m->rtc, &m->clock, 0)) ||
+        (err = uart_init_io(&m->com1, "com1", "guest: ", NULL, NULL)) ||
+        (err = debug_exit_init(&m->dx, "debug-exit", NULL, NULL)) ||
+        (err = pc_testdev_init(&m->testdev, "pc-testdev")) ||
+        (err = fw_cfg_init(&m->fw_cfg, "fw-cfg", 1, 1, m->ram_size)) ||
+        (err = acpi_pm_init(&m->pm, &m->clock, 5, true)))
+        return err;
+    rtc_set_memory(&m->rtc, MIN(m->ram_size, PC_HOLE_START),
+                   m->ram_size > PC_HOLE_START ? m->ram_size - PC_HOLE_START : 0);
+    return MR_OK;
+}
+
+/* The ACPI tables, generated from the machine, in the ROM at 0xe0000
+ * (the RSDP within the area firmware searches). */
+static int build_acpi(struct pc_machine *m)
+{
+    AcpiConfig c;
+    long n;
+
+    acpi_config_default(&c);
+    c.lapic_addr = (uint32_t)LAPIC_DEFAULT_BASE;
+    c.ioapic_addr = (uint32_t)IOAPIC_DEFAULT_BASE;
+    c.pm1a_evt_port = ACPI_PM_BASE;
+    c.pm1a_cnt_port = ACPI_PM_BASE + 4;
+    c.pm_tmr_port = ACPI_PM_BASE + 8;
+    c.pm_tmr_32bit = true;
+    c.reset_port = ACPI_RESET_PORT;
+    c.sci_irq = ACPI_SCI_IRQ;
+    n = acpi_build(&c, memory_region_get_ram_ptr(&m->bios_area), PC_BIOS_AREA_SIZE,
+                   PC_BIOS_AREA, &m->acpi);
+    if (n < 0) {
+        plat_log(LOG_ERR, "pc: ACPI tables do not fit in the BIOS area");
+        return MR_ENOMEM;
+    }
+    return MR_OK;
+}
+
+static int map(struct pc_machine *m)
+{
+    MemoryRegion *s = &m->system, *io = &m->io;
+    int err;
+
+    if ((err = memory_region_add_subregion(s, 0, &m->ram_low)) ||
+        (err = memory_region_add_subregion(s, PC_HIGH_RAM, &m->ram_high)) ||
+        (err = memory_region_add_subregion(s, PC_BIOS_AREA, &m->bios_area)) ||
+        (err = memory_region_add_subregion(s, IOAPIC_DEFAULT_BASE, &m->ioapic.mr)) ||
+        (err = memory_region_add_subregion(s, LAPIC_DEFAULT_BASE, &m->lapic.mr)) ||
+        (err = memory_region_add_subregion(s, PC_TESTDEV_MMIO_BASE, &m->testdev.mmio_mr)) ||
+        (err = memory_region_add_subregion(s, PC_BIOS_BASE, &m->bios)))
+        return err;
+    if (m->ram_above.initialized &&
+        (err = memory_region_add_subregion(s, PC_4G, &m->ram_above)))
+        return err;
+    if ((err = memory_region_add_subregion(io, I8259_MASTER_PORT, &m->pic.master_mr)) ||
+        (err = memory_region_add_subregion(io, I8259_SLAVE_PORT, &m->pic.slave_mr)) ||
+        (err = memory_region_add_subregion(io, I8259_ELCR_PORT, &m->pic.elcr_mr)) ||
+        (err = memory_region_add_subregion(io, I8254_PORT, &m->pit.mr)) ||
+        (err = memory_region_add_subregion(io, I8254_PORT61, &m->pit.port61_mr)) ||
+        (err = memory_region_add_subregion(io, RTC_PORT, &m->rtc.mr)) ||
+        (err = memory_region_add_subregion(io, UART_COM1_PORT, &m->com1.mr)) ||
+        (err = memory_region_add_subregion(io, DEBUG_EXIT_PORT, &m->dx.mr)) ||
+        (err = memory_region_add_subregion(io, PC_TESTDEV_PORT, &m->testdev.ports)) ||
+        (err = memory_region_add_subregion(io, PC_TESTDEV_IRQ_PORT, &m->testdev.irq_mr)) ||
+        (err = memory_region_add_subregion(io, FW_CFG_PORT, &m->fw_cfg.mr)) ||
+        (err = memory_region_add_subregion(io, ACPI_PM_BASE, &m->pm.mr)) ||
+        (err = memory_region_add_subregion(io, ACPI_RESET_PORT, &m->pm.reset_mr)))
+        return err;
+    return MR_OK;
+}
+
+int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *clock)
+{
+    int err, cerr;
+
+    memset(m, 0, sizeof(*m));
+    m->ram_size = ram_size;
+    if (!ram || ram_size < 2 * PC_HIGH_RAM || (ram_size & 0xfff)) {
+        plat_log(LOG_ERR, "pc: no usable guest RAM (%llu bytes)", (unsigned long long)ram_size);
+        return MR_EINVAL;
+    }
+    memset(ram, 0, ram_size);
+    m->clock = clock ? *clock : (VClock){still_clock, NULL, PC_TSC_HZ};
+    m->built = true;
+    memory_region_transaction_begin();
+    err = init_memory(m, ram);
+    if (!err)
+        err = init_devices(m);
+    if (!err) {
+        wire_irqs(m);
+        err = build_acpi(m);
+    }
+    if (!err)
+        err = map(m);
+    if (!err)
+        err = address_space_init(&m->as_mem, &m->system, "memory");
+    if (!err)
+        err = address_space_init(&m->as_io, &m->io, "io");
+    cerr = memory_region_transaction_commit();
+    if (!err)
+        err = cerr;
+    if (err) {
+        plat_log(LOG_ERR, "pc: build failed: %s", memory_strerror(err));
+        pc_destroy(m);
+    }
+    return err;
+}
+
+static void unmap(MemoryRegion *mr)
+{
+    if (mr->initialized && mr->parent)
+        memory_region_del_subregion(mr->parent, mr);
+}
+
+static void destroy(MemoryRegion *mr)
+{
+    if (mr->initialized && memory_region_destroy(mr))
+        plat_log(LOG_ERR, "pc: %s could not be destroyed", memory_region_name(mr));
+}
+
+void pc_destroy(struct pc_machine *m)
+{
+    MemoryRegion *mapped[] = {
+        &m->ram_low, &m->ram_high, &m->ram_above, &m->bios_area, &m->ioapic.mr, &m->lapic.mr,
+        &m->testdev.mmio_mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
+        &m->pit.mr, &m->pit.port61_mr, &m->rtc.mr, &m->com1.mr, &m->dx.mr, &m->testdev.ports,
+        &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pm.reset_mr,
+    };
+    MemoryRegion *own[] = {&m->ram_low, &m->ram_high, &m->ram_above, &m->ram,
+                           &m->bios_area, &m->bios, &m->io, &m->system};
+    size_t i;
+
+    if (!m->built)
+        return;
+    memory_region_transaction_begin();
+    if (m->as_mem.root)
+        address_space_destroy(&m->as_mem);
+    if (m->as_io.root)
+        address_space_destroy(&m->as_io);
+    for (i = 0; i < ARRAY_SIZE(mapped); i++)
+        unmap(mapped[i]);
+    memory_region_transaction_commit();
+    if (m->lapic.mr.initialized)
+        lapic_destroy(&m->lapic);
+    if (m->ioapic.mr.initialized)
+        ioapic_destroy(&m->ioapic);
+    if (m->pic.master_mr.initialized)
+        i8259_destroy(&m->pic);
+    if (m->pit.mr.initialized)
+        i8254_destroy(&m->pit);
+    if (m->rtc.mr.initialized)
+        rtc_destroy(&m->rtc);
+    if (m->com1.mr.initialized)
+        uart_destroy(&m->com1);
+    if (m->dx.mr.initialized)
+        debug_exit_destroy(&m->dx);
+    if (m->testdev.ports.initialized)
+        pc_testdev_destroy(&m->testdev);
+    if (m->fw_cfg.mr.initialized)
+        fw_cfg_destroy(&m->fw_cfg);
+    if (m->pm.mr.initialized)
+        acpi_pm_destroy(&m->pm);
+    for (i = 0; i < ARRAY_SIZE(own); i++)
+        destroy(own[i]);
+    m->built = false;
+}

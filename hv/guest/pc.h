@@ -1,0 +1,83 @@
+/*
+ * The `pc` machine (docs/machines.md): what kernels and KVM's test suite
+ * expect of a PC, built from the devices in devices/ through the memory
+ * API, one fresh machine per guest run like the test machine
+ * (hv/guest/machine.h).  Interrupt wiring: each ISA line feeds the 8259
+ * pair and the I/O APIC (pin 0 of the 8259 is pin 2 of the I/O APIC, the
+ * usual override); the 8259's output is the local APIC's LINT0; the I/O
+ * APIC delivers to the local APIC, whose EOIs come back to it.  Time is
+ * the guest's TSC at PC_TSC_HZ (a VClock the VT-x layer fills in).
+ *
+ *   memory                                   io
+ *     ram-low    0-0x9ffff                     0x20, 0xa0, 0x4d0  8259 pair, ELCR
+ *     (0xa0000-0xbffff: VGA hole, unassigned)  0x40-0x43, 0x61   8254, port B
+ *     bios-area  0xe0000-0xfffff ROM: ACPI     0x70-0x71         CMOS RTC
+ *     ram-high   1 MiB - min(mem, 3 GiB)       0x3f8-0x3ff       COM1 (IRQ 4)
+ *     ioapic     0xfec00000                    0xe0-0xeb, 0x2000  pc-testdev
+ *     lapic      0xfee00000                    0xf4              debug exit
+ *     testdev    0xff000000-0xff00ffff         0x510-0x511       fw_cfg
+ *     bios       0xfffe0000-0xffffffff ROM     0x600-0x60b, 0xcf9 ACPI PM, reset
+ *     ram-above  4 GiB - (the rest of mem)
+ */
+#ifndef HV_GUEST_PC_H
+#define HV_GUEST_PC_H
+
+#include "devices/acpi.h"
+#include "devices/acpi_pm.h"
+#include "devices/debug_exit.h"
+#include "devices/fw_cfg.h"
+#include "devices/i8254.h"
+#include "devices/i8259.h"
+#include "devices/ioapic.h"
+#include "devices/irq.h"
+#include "devices/lapic.h"
+#include "devices/pc_testdev.h"
+#include "devices/rtc.h"
+#include "devices/uart16550.h"
+#include "memory/memory.h"
+
+#define PC_LOW_RAM_END 0xa0000ull
+#define PC_BIOS_AREA 0xe0000ull
+#define PC_BIOS_AREA_SIZE 0x20000ull
+#define PC_HIGH_RAM 0x100000ull
+#define PC_HOLE_START 0xc0000000ull /* RAM above this goes above 4 GiB */
+#define PC_4G 0x100000000ull
+#define PC_BIOS_SIZE 0x20000ull
+#define PC_BIOS_BASE (PC_4G - PC_BIOS_SIZE)
+#define PC_TSC_HZ 1000000000ull     /* the guest's TSC: 1 GHz */
+#define PC_ISA_IRQS 16
+#define PC_COM1_IRQ 4
+
+struct pc_machine {
+    uint64_t ram_size;
+    MemoryRegion system, ram, ram_low, ram_high, ram_above, bios_area, bios;
+    MemoryRegion io;
+    AddressSpace as_mem, as_io;
+    VClock clock;
+    Lapic lapic;
+    Ioapic ioapic;
+    I8259 pic;
+    I8254 pit;
+    Rtc rtc;
+    Uart16550 com1;
+    DebugExit dx;
+    PcTestdev testdev;
+    FwCfg fw_cfg;
+    AcpiPm pm;
+    AcpiLayout acpi;
+    IrqSplit isa[PC_ISA_IRQS]; /* ISA line n -> 8259 input n and I/O APIC pin */
+    bool powered_off, reset_requested;
+    bool built;
+};
+
+/* Builds the machine with ram_size bytes of guest RAM at host memory ram
+ * (caller-owned, zeroed here) and clock as the guest's time (NULL: a
+ * clock that stands still, for tests that move none).  MR_* error, logged;
+ * on failure whatever was built is torn down. */
+int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *clock);
+void pc_destroy(struct pc_machine *m);
+
+/* The ISA interrupt line n (0..15) as devices see it. */
+IrqLine pc_isa_irq(struct pc_machine *m, unsigned n);
+
+#endif
