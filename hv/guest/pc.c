@@ -153,6 +153,22 @@ static int map(struct pc_machine *m)
     return MR_OK;
 }
 
+/* What PC firmware leaves behind: both 8259s initialised (vectors 0x08
+ * and 0x70, cascade on IRQ 2) with every input masked but the cascade, so
+ * that nothing reaches the CPU through them until the guest asks. */
+static void firmware_pic(struct pc_machine *m)
+{
+    static const uint8_t master[] = {0x11, 0x08, 0x04, 0x01, 0xfb};
+    static const uint8_t slave[] = {0x11, 0x70, 0x02, 0x01, 0xff};
+
+    for (unsigned i = 0; i < sizeof(master); i++) {
+        uint64_t a = master[i], b = slave[i];
+
+        address_space_write(&m->as_io, I8259_MASTER_PORT + (i ? 1 : 0), &a, 1);
+        address_space_write(&m->as_io, I8259_SLAVE_PORT + (i ? 1 : 0), &b, 1);
+    }
+}
+
 int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *clock)
 {
     int err, cerr;
@@ -180,14 +196,18 @@ int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *c
         err = address_space_init(&m->as_mem, &m->system, "memory");
     if (!err)
         err = address_space_init(&m->as_io, &m->io, "io");
+    m->bus.mem = &m->as_mem;
+    m->bus.io = &m->as_io;
     cerr = memory_region_transaction_commit();
     if (!err)
         err = cerr;
     if (err) {
         plat_log(LOG_ERR, "pc: build failed: %s", memory_strerror(err));
         pc_destroy(m);
+        return err;
     }
-    return err;
+    firmware_pic(m);
+    return MR_OK;
 }
 
 static void unmap(MemoryRegion *mr)
@@ -247,4 +267,52 @@ void pc_destroy(struct pc_machine *m)
     for (i = 0; i < ARRAY_SIZE(own); i++)
         destroy(own[i]);
     m->built = false;
+}
+
+/* ------------------------------------------------ interrupts and time */
+
+static bool pic_pending(const struct pc_machine *m)
+{
+    return lapic_accepts_pic_intr(&m->lapic) && i8259_intr(&m->pic);
+}
+
+enum intr_action pc_intr_next(struct pc_machine *m, const struct intr_cpu *c, uint8_t *vector)
+{
+    int v;
+
+    if (lapic_has_interrupt(&m->lapic) < 0 && !pic_pending(m))
+        return INTR_NONE;
+    if (!c->if_flag || c->blocked || c->event_queued)
+        return INTR_WINDOW;
+    v = lapic_ack_interrupt(&m->lapic);
+    if (v < 0)
+        v = i8259_ack(&m->pic);
+    *vector = (uint8_t)v;
+    return INTR_INJECT;
+}
+
+bool pc_nmi(struct pc_machine *m, bool take)
+{
+    bool p = m->lapic.nmi_pending;
+
+    if (p && take)
+        m->lapic.nmi_pending = false;
+    return p;
+}
+
+uint64_t pc_next_deadline(const struct pc_machine *m)
+{
+    uint64_t d = lapic_next_deadline(&m->lapic);
+
+    d = MIN(d, i8254_next_deadline(&m->pit));
+    d = MIN(d, rtc_next_deadline(&m->rtc));
+    return MIN(d, acpi_pm_next_deadline(&m->pm));
+}
+
+void pc_advance(struct pc_machine *m, uint64_t now)
+{
+    lapic_advance(&m->lapic, now);
+    i8254_advance(&m->pit, now);
+    rtc_advance(&m->rtc, now);
+    acpi_pm_advance(&m->pm, now);
 }

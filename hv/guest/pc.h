@@ -34,6 +34,7 @@
 #include "devices/pc_testdev.h"
 #include "devices/rtc.h"
 #include "devices/uart16550.h"
+#include "hv/guest/bus.h"
 #include "memory/memory.h"
 
 #define PC_LOW_RAM_END 0xa0000ull
@@ -53,6 +54,7 @@ struct pc_machine {
     MemoryRegion system, ram, ram_low, ram_high, ram_above, bios_area, bios;
     MemoryRegion io;
     AddressSpace as_mem, as_io;
+    struct guest_bus bus; /* what emulated accesses go through (bus.h) */
     VClock clock;
     Lapic lapic;
     Ioapic ioapic;
@@ -79,5 +81,30 @@ void pc_destroy(struct pc_machine *m);
 
 /* The ISA interrupt line n (0..15) as devices see it. */
 IrqLine pc_isa_irq(struct pc_machine *m, unsigned n);
+
+/* ------------------------------------------------ interrupts and time
+ * What the CPU state says about taking an external interrupt at the next
+ * VM entry (SDM Vol. 3A 6.8.1, Vol. 3C 24.4.2). */
+struct intr_cpu {
+    bool if_flag;      /* RFLAGS.IF */
+    bool blocked;      /* blocking by STI or by MOV SS */
+    bool event_queued; /* the next entry already delivers an event */
+};
+
+enum intr_action {
+    INTR_NONE,   /* nothing pending */
+    INTR_INJECT, /* deliver *vector at the next entry (acknowledged) */
+    INTR_WINDOW, /* pending, but the guest cannot take it yet: exit when it can */
+};
+
+/* The local APIC first (its highest request above the PPR), then the
+ * 8259 when LINT0 lets it through; acknowledged only when injected. */
+enum intr_action pc_intr_next(struct pc_machine *m, const struct intr_cpu *c, uint8_t *vector);
+/* An NMI is pending (and is taken by this call when `take`). */
+bool pc_nmi(struct pc_machine *m, bool take);
+/* Every timer's next deadline (guest TSC, VCLOCK_NEVER: none), and moving
+ * all of them to `now` (raising what fired). */
+uint64_t pc_next_deadline(const struct pc_machine *m);
+void pc_advance(struct pc_machine *m, uint64_t now);
 
 #endif
