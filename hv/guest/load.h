@@ -32,6 +32,12 @@ struct guest_entry {
     uint64_t ram_size;
     const char *format; /* "flat" or "ELF32"/"ELF64" */
     uint64_t load_lo, load_hi; /* lowest and last byte written */
+    /* Initial RAX/RBX overrides: when has_regs is set, RAX and RBX at entry
+     * are rax and rbx instead of GUEST_MAGIC and the RAM size (RCX is still
+     * the mode).  guest_load leaves it clear; multiboot_load sets it
+     * (EAX = 0x2BADB002, EBX = the boot information's address). */
+    bool has_regs;
+    uint64_t rax, rbx;
 };
 
 /* Copies payload into guest RAM (host pointer ram, ram_size bytes, already
