@@ -219,3 +219,16 @@ $(GB)/entry32.elf: $(GUEST_DIR)/entry32.asm $(GUEST_INCS)
 guests: $(GUEST_BINS)
 check-build: guests
 .PHONY: guests
+
+# ---------------------------------------------------------------- guest fuzzer
+# make fuzz-guests: FUZZ_GUESTS_N hostile guests from tools/gen-guest (default
+# 400), seeds from FUZZ_GUESTS_SEED on (default: a new random seed each run;
+# the script prints it and a reproduction command for any guest that hurt
+# hv), 32 per Bochs boot (tests/e2e/fuzz_guests.sh, docs/test-guests.md).
+FUZZ_GUESTS_N ?= 400
+FUZZ_GUESTS_SEED ?= $(shell od -An -N3 -tu4 /dev/urandom | tr -d ' ')
+fuzz-guests: deps
+	@$(MAKE) --no-print-directory $(B)/hv.efi
+	@HV_EFI=$(B)/hv.efi FUZZ_GUESTS_N=$(FUZZ_GUESTS_N) FUZZ_GUESTS_SEED=$(FUZZ_GUESTS_SEED) \
+		bash tests/e2e/fuzz_guests.sh
+.PHONY: fuzz-guests

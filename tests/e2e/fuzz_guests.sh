@@ -25,6 +25,8 @@
 #   FUZZ_GUESTS_PER_BOOT=K      guests per Bochs boot (default 32, hv.cfg's limit)
 #   FUZZ_GUESTS_TIMEOUT=SECS    bound of one boot (default 60 + 4 per guest)
 #   FUZZ_GUESTS_CPU=MODEL       Bochs CPU model (default corei7_skylake_x)
+#   FUZZ_GUESTS_BUDGET=SECS     each guest's hv.cfg timeout= (default 20; empty:
+#                               hv's default)
 #   FUZZ_GUESTS_LOCK=FILE       run each boot under `flock FILE` (default: none;
 #                               set it when other emulators share the machine)
 #   FUZZ_GUESTS_KEEP=DIR        keep the guests, hv.cfg and logs in DIR
@@ -37,6 +39,7 @@ n=${FUZZ_GUESTS_N:-36}
 per_boot=${FUZZ_GUESTS_PER_BOOT:-32}
 cpu=${FUZZ_GUESTS_CPU:-corei7_skylake_x}
 lock=${FUZZ_GUESTS_LOCK:-}
+budget=${FUZZ_GUESTS_BUDGET-20}
 passed=0 failed=0
 if [ -n "${FUZZ_GUESTS_KEEP:-}" ]; then
     work=$FUZZ_GUESTS_KEEP; mkdir -p "$work"
@@ -84,7 +87,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
         echo "# tests/e2e/fuzz_guests.sh $tag"
         for g in "${batch[@]}"; do
             set -- $g
-            echo "guest \\EFI\\hv\\guests\\$1.bin mode=$3 mem=$4 name=$1"
+            echo "guest \\EFI\\hv\\guests\\$1.bin mode=$3 mem=$4 name=$1${budget:+ timeout=$budget}"
             files+=(--file "$work/$1.bin")
         done
     } > "$cfg"
