@@ -20,6 +20,7 @@
 #ifndef DEVICES_LAPIC_H
 #define DEVICES_LAPIC_H
 
+#include "hv/x86/arch.h"
 #include "devices/irq.h"
 #include "memory/memory.h"
 
@@ -40,11 +41,7 @@ enum {
     LAPIC_TMCCT = 0x390, LAPIC_TDCR = 0x3e0, LAPIC_SELF_IPI = 0x3f0,
 };
 
-/* MSRs */
-#define MSR_IA32_APIC_BASE 0x1bu
-#define MSR_IA32_TSC_DEADLINE 0x6e0u
-#define MSR_X2APIC_FIRST 0x800u
-#define MSR_X2APIC_LAST 0x8ffu
+/* MSR numbers: hv/x86/arch.h (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC). */
 
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */

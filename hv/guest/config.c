@@ -134,12 +134,21 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             n < GUEST_EPT_PAGES_MIN || n > GUEST_EPT_PAGES_MAX)
             return "ept-pages must be a page count from 8 to 65536";
         g->ept_pages = (unsigned)n;
+    } else if (eq - w->s == 7 && !memcmp(w->s, "machine", 7)) {
+        struct word v = {eq + 1, w->e};
+
+        if (word_is(&v, "test"))
+            g->machine = GUEST_MACHINE_TEST;
+        else if (word_is(&v, "pc"))
+            g->machine = GUEST_MACHINE_PC;
+        else
+            return "machine must be test or pc";
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
         if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name, timeout, ept-pages)";
+        return "unknown key (mode, mem, name, timeout, ept-pages, machine)";
     }
     return NULL;
 }

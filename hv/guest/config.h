@@ -10,7 +10,8 @@
  * Keys: mode=16|32|64 (default 64), mem=SIZE with K/M/G (default 64M,
  * 2M..3G, whole pages), name=WORD (default: file name without extension),
  * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
- * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget).
+ * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget),
+ * machine=test|pc (default test: docs/machines.md).
  */
 #ifndef HV_GUEST_CFG_H
 #define HV_GUEST_CFG_H
@@ -32,6 +33,9 @@
 #define GUEST_EPT_PAGES_MAX 65536u
 #define GUEST_CFG_PATH "\\EFI\\hv\\hv.cfg"
 
+/* machine=: the machine model a guest runs on (docs/machines.md). */
+enum guest_machine_kind { GUEST_MACHINE_TEST = 0, GUEST_MACHINE_PC = 1 };
+
 struct guest_spec {
     char name[GUEST_NAME_MAX];
     char path[GUEST_PATH_MAX];
@@ -39,6 +43,7 @@ struct guest_spec {
     uint64_t mem;           /* RAM bytes */
     unsigned timeout;       /* seconds of guest time before hv stops it */
     unsigned ept_pages;     /* the EPT's table-page budget */
+    unsigned machine;       /* enum guest_machine_kind */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

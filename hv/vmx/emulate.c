@@ -16,23 +16,23 @@
 /* Memory and ports: straight to the machine's bus (hv/guest/bus.h). */
 static int op_access(void *opaque, uint64_t gpa, unsigned size, bool is_write, uint64_t *val)
 {
-    return bus_mem_access(&((struct vcpu *)opaque)->machine->bus, gpa, size, is_write, val);
+    return bus_mem_access(vcpu_bus(opaque), gpa, size, is_write, val);
 }
 
 static uint8_t *op_ram_ptr(void *opaque, uint64_t gpa)
 {
-    return bus_ram_ptr(&((struct vcpu *)opaque)->machine->bus, gpa);
+    return bus_ram_ptr(vcpu_bus(opaque), gpa);
 }
 
 /* Paging-structure A/D updates: writable RAM only, logged dirty. */
 static uint8_t *op_ram_write_ptr(void *opaque, uint64_t gpa)
 {
-    return bus_as_ram_ptr_write(((struct vcpu *)opaque)->machine->bus.mem, gpa);
+    return bus_as_ram_ptr_write(vcpu_bus(opaque)->mem, gpa);
 }
 
 static int op_port(void *opaque, uint16_t port, unsigned size, bool is_write, uint64_t *val)
 {
-    return bus_port_access(&((struct vcpu *)opaque)->machine->bus, port, size, is_write, val);
+    return bus_port_access(vcpu_bus(opaque), port, size, is_write, val);
 }
 
 /* hv never touches FPU/SSE state (-mgeneral-regs-only) and VM exits do
@@ -147,8 +147,14 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
         else
             *dst[i] = gpr[i];
     }
-    if (ctx->dirty & EMU_D_RIP)
+    if (ctx->dirty & EMU_D_RIP) {
+        /* the instruction is done: an STI/MOV SS shadow over it ends */
+        uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
         vmwrite(VMCS_GUEST_RIP, ctx->regs.rip);
+        if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+    }
     if (ctx->dirty & EMU_D_RFLAGS)
         vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
 }

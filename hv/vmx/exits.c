@@ -16,7 +16,7 @@
 static const char *const exit_names[] = {
     [EXIT_EXCEPTION_NMI] = "exception", [EXIT_EXTERNAL_INTERRUPT] = "extint",
     [EXIT_TRIPLE_FAULT] = "triple-fault", [EXIT_INIT] = "init", [EXIT_SIPI] = "sipi",
-    [EXIT_TASK_SWITCH] = "task-switch", [EXIT_GETSEC] = "getsec", [EXIT_INVD] = "invd",
+    [EXIT_INTERRUPT_WINDOW] = "interrupt-window", [EXIT_TASK_SWITCH] = "task-switch", [EXIT_GETSEC] = "getsec", [EXIT_INVD] = "invd",
     [EXIT_VMCLEAR] = "vmclear", [EXIT_VMLAUNCH] = "vmlaunch", [EXIT_VMPTRLD] = "vmptrld",
     [EXIT_VMPTRST] = "vmptrst", [EXIT_VMREAD] = "vmread", [EXIT_VMRESUME] = "vmresume",
     [EXIT_VMWRITE] = "vmwrite", [EXIT_VMXOFF] = "vmxoff", [EXIT_VMXON] = "vmxon",
@@ -38,9 +38,15 @@ const char *vmx_exit_name(unsigned reason)
     return "other";
 }
 
-static void skip_insn(void)
+/* Past the instruction that exited.  Blocking by STI or MOV SS lasts one
+ * instruction (SDM Vol. 3A 6.8.3): that one is now done. */
+void vmx_skip_insn(void)
 {
+    uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+    if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
+        vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
 static void stop(struct vcpu *v, const char *why)
@@ -55,20 +61,25 @@ static void stop(struct vcpu *v, const char *why)
  * still nothing to deliver, so it resumes after the HLT. */
 static void handle_hlt(struct vcpu *v)
 {
+    if (v->pc && (vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF)) {
+        vmx_skip_insn();
+        vmx_pc_hlt(v); /* until the next event */
+        return;
+    }
     if (!(vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF)) {
         plat_log(LOG_ERR, "guest: HLT with interrupts disabled: the guest can never wake");
         stop(v, "guest halted with interrupts off");
         return;
     }
-    skip_insn();
+    vmx_skip_insn();
 }
 
 static void handle_io(struct vcpu *v)
 {
     vmx_io_exit(v);
-    if (debug_exit_requested(&v->machine->dx)) {
+    if (debug_exit_requested(vcpu_debug_exit(v))) {
         v->stop = VCPU_GUEST_EXIT;
-        v->guest_status = debug_exit_status(&v->machine->dx);
+        v->guest_status = debug_exit_status(vcpu_debug_exit(v));
     }
 }
 
@@ -225,7 +236,7 @@ static void dispatch(struct vcpu *v, unsigned reason, uint32_t vectoring)
     case EXIT_HLT: handle_hlt(v); break;
     case EXIT_VMCALL:
         vmx_hypercall(v);
-        skip_insn();
+        vmx_skip_insn();
         break;
     case EXIT_IO: handle_io(v); break;
     case EXIT_RDMSR:
@@ -245,6 +256,7 @@ static void dispatch(struct vcpu *v, unsigned reason, uint32_t vectoring)
     case EXIT_EPT_MISCONFIG: handle_ept_misconfig(v); break;
     case EXIT_PML_FULL: handle_pml_full(v); break;
     case EXIT_PREEMPTION_TIMER: handle_preemption_timer(v); break;
+    case EXIT_INTERRUPT_WINDOW: break; /* the next entry delivers it */
     case EXIT_TRIPLE_FAULT:
         plat_log(LOG_ERR, "guest: triple fault");
         stop(v, "guest triple fault");
@@ -279,7 +291,7 @@ void vmx_handle_exit(struct vcpu *v)
                  (unsigned long long)vmread(VMCS_GUEST_RIP));
     /* Queued coalesced writes land before anything else is seen. */
     if (reason != EXIT_EPT_VIOLATION)
-        bus_flush(&v->machine->bus);
+        bus_flush(vcpu_bus(v));
     vectoring = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
     dispatch(v, reason, vectoring);
     /* An event cut short by this exit goes again, unless the handler

@@ -24,6 +24,10 @@ void vmx_hypercall(struct vcpu *v)
     };
 
     v->hypercalls++;
+    if (!v->machine) { /* the pc machine has no hypercalls: KVM's answer */
+        g->rax = (uint64_t)HC_ENOSYS;
+        return;
+    }
     g->rax = (uint64_t)hypercall(v->machine, &call, ept_dirty_mode_name(v->ept.el.ept.mode));
     if (call.exit) {
         v->stop = VCPU_GUEST_EXIT;

@@ -8,11 +8,14 @@
  */
 #include "hv/lib/platform.h"
 #include "hv/runtime/cpu.h"
+#include "hv/runtime/tsc.h"
 #include "hv/vmx/vcpu.h"
 
 /* CPUID bits hv edits (SDM Vol. 2A CPUID). */
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_SMX (1u << 6)
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID7_EBX_INVPCID (1u << 10)
@@ -27,11 +30,6 @@
 #define CRQ_GPR(q) (((unsigned)(q) >> 8) & 0xf)
 #define CRQ_LMSW_SRC(q) (((q) >> 16) & 0xffff)
 enum { CR_MOV_TO = 0, CR_MOV_FROM = 1, CR_CLTS = 2, CR_LMSW = 3 };
-
-static void skip_insn(void)
-{
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-}
 
 static void inject(struct vcpu *v, uint8_t vector, bool has_code)
 {
@@ -94,6 +92,11 @@ void vmx_cpuid_exit(struct vcpu *v)
         r.ecx |= CPUID1_ECX_HYPERVISOR;
         if (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE)
             r.ecx |= CPUID1_ECX_OSXSAVE;
+        if (v->pc) /* the local APIC: x2APIC and the TSC-deadline timer */
+            r.ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
+        else
+            r.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+        r.ebx &= 0x00ffffff; /* initial APIC ID 0 */
         break;
     case 7:
         if (sub == 0) {
@@ -107,6 +110,15 @@ void vmx_cpuid_exit(struct vcpu *v)
     case 0xd:
         if (sub == 1)
             r.eax &= ~CPUID_D1_EAX_XSAVES; /* IA32_XSS is not offered */
+        break;
+    case 0x15:
+        /* The guest's TSC frequency: a "crystal" at the TSC's rate,
+         * ratio 1 (docs/machines.md). */
+        if (v->pc) {
+            r.eax = 1;
+            r.ebx = 1;
+            r.ecx = (uint32_t)MIN(tsc_hz(), 0xffffffffull);
+        }
         break;
     case 0x40000000:
         r.eax = 0x40000000; /* hypervisor leaf: signature "hvhvhvhvhvhv" */
@@ -123,7 +135,7 @@ void vmx_cpuid_exit(struct vcpu *v)
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;
     v->regs.rdx = r.edx;
-    skip_insn();
+    vmx_skip_insn();
 }
 
 /* ------------------------------------------------------------ control registers */
@@ -187,12 +199,14 @@ static bool guest_write_cr4(struct vcpu *v, uint64_t val)
 static bool cr8_access(struct vcpu *v, unsigned type, unsigned gpr)
 {
     if (type == CR_MOV_FROM) {
-        gpr_set(v, gpr, v->cr8);
+        gpr_set(v, gpr, v->pc ? v->pc->lapic.tpr >> 4 : v->cr8);
         return true;
     }
     if (gpr_get(v, gpr) >> 4)
         return false;
     v->cr8 = gpr_get(v, gpr);
+    if (v->pc)
+        vmx_pc_cr8(v, v->cr8);
     return true;
 }
 
@@ -228,7 +242,7 @@ void vmx_cr_exit(struct vcpu *v)
         inject(v, X86_VEC_GP, true);
         return;
     }
-    skip_insn();
+    vmx_skip_insn();
 }
 
 /* ------------------------------------------------------------ XSETBV */
@@ -261,7 +275,7 @@ void vmx_xsetbv_exit(struct vcpu *v)
     /* hv never uses extended state: the guest's XCR0 stays loaded. */
     __asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
     v->xcr0 = val;
-    skip_insn();
+    vmx_skip_insn();
 }
 
 /* ------------------------------------------------------------ the rest */
@@ -272,7 +286,7 @@ void vmx_xsetbv_exit(struct vcpu *v)
 void vmx_invd_exit(struct vcpu *v)
 {
     (void)v;
-    skip_insn();
+    vmx_skip_insn();
 }
 
 /* GETSEC and the VMX instructions: hv offers neither SMX nor VMX (CPUID

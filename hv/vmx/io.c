@@ -8,17 +8,12 @@
 #include "hv/lib/platform.h"
 #include "hv/vmx/vcpu.h"
 
-static void skip_insn(void)
-{
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
-}
-
 static void simple_io(struct vcpu *v, bool in, uint16_t port, unsigned size)
 {
     uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
     uint64_t data = v->regs.rax & mask;
 
-    bus_port_access(&v->machine->bus, port, size, !in, &data);
+    bus_port_access(vcpu_bus(v), port, size, !in, &data);
     /* IN of 32 bits zero-extends into RAX; narrower ones merge (SDM IN). */
     if (in)
         v->regs.rax = size == 4 ? (data & mask) : ((v->regs.rax & ~mask) | (data & mask));
@@ -33,5 +28,5 @@ void vmx_io_exit(struct vcpu *v)
         return;
     }
     simple_io(v, q & IO_QUAL_IN, IO_QUAL_PORT(q), IO_QUAL_SIZE(q));
-    skip_insn();
+    vmx_skip_insn();
 }

@@ -74,7 +74,9 @@ void vmx_msr_exit(struct vcpu *v, bool write)
 {
     uint32_t msr = (uint32_t)v->regs.rcx;
     uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-    bool ok = write ? msr_write(v, msr, val) : msr_read(v, msr, &val);
+    int apic = v->pc ? vmx_pc_msr(v, msr, write, &val) : LAPIC_NOT_MINE;
+    bool ok = apic == LAPIC_NOT_MINE ? (write ? msr_write(v, msr, val) : msr_read(v, msr, &val))
+                                     : apic == LAPIC_MSR_OK;
 
     if (!ok) {
         struct emu_fault gp = {.vector = X86_VEC_GP, .has_error_code = true, .error_code = 0};
@@ -88,5 +90,5 @@ void vmx_msr_exit(struct vcpu *v, bool write)
         v->regs.rax = (uint32_t)val;
         v->regs.rdx = val >> 32;
     }
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+    vmx_skip_insn();
 }

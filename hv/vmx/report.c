@@ -37,7 +37,7 @@ void vmx_report_guest(struct vcpu *v, const char *why)
              (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi);
     /* Without paging the linear address is the guest-physical one. */
     if (!(cr0 & X86_CR0_PG) &&
-        address_space_read(&v->machine->as_mem, cs_base + rip, b, sizeof(b)) == MEMTX_OK)
+        address_space_read(vcpu_as(v), cs_base + rip, b, sizeof(b)) == MEMTX_OK)
         plat_log(LOG_ERR, "report: bytes at rip: %02x %02x %02x %02x %02x %02x %02x %02x "
                  "%02x %02x %02x %02x %02x %02x %02x %02x", b[0], b[1], b[2], b[3], b[4], b[5],
                  b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);

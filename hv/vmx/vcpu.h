@@ -9,6 +9,7 @@
 #include "hv/vmx/ept.h"
 #include "hv/guest/load.h"
 #include "hv/guest/machine.h"
+#include "hv/guest/pc.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/caps.h"
 #include "hv/x86/emulate.h"
@@ -34,7 +35,9 @@ struct vcpu {
     void *vmcs;
     bool launched;
     const struct vmx_caps *caps;
-    struct guest_machine *machine;
+    struct guest_machine *machine; /* the test machine, or NULL ... */
+    struct pc_machine *pc;         /* ... for the pc machine */
+    uint32_t proc_ctls;            /* primary controls as written */
     struct hv_ept ept;
     struct guest_entry entry;
     const char *name;
@@ -65,6 +68,37 @@ struct vcpu {
     struct emu_ctx emu;
 };
 
+/* The machine's parts the VT-x layer reaches, whichever machine it is. */
+static inline struct guest_bus *vcpu_bus(struct vcpu *v)
+{
+    return v->pc ? &v->pc->bus : &v->machine->bus;
+}
+static inline AddressSpace *vcpu_as(struct vcpu *v)
+{
+    return v->pc ? &v->pc->as_mem : &v->machine->as_mem;
+}
+static inline MemoryRegion *vcpu_ram(struct vcpu *v)
+{
+    return v->pc ? &v->pc->ram : &v->machine->ram;
+}
+static inline DebugExit *vcpu_debug_exit(struct vcpu *v)
+{
+    return v->pc ? &v->pc->dx : &v->machine->dx;
+}
+static inline Uart16550 *vcpu_console(struct vcpu *v)
+{
+    return v->pc ? &v->pc->com1 : &v->machine->com1;
+}
+
+/* hv/vmx/pc.c: the pc machine's interrupts and time.  Before each entry:
+ * devices moved to now, an NMI or interrupt injected or a window asked
+ * for, the preemption timer set for the next device deadline; HLT waits
+ * for the next event; MSRs of the local APIC; CR8 is its TPR. */
+void vmx_pc_before_entry(struct vcpu *v);
+void vmx_pc_hlt(struct vcpu *v);
+int vmx_pc_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val); /* LAPIC_* */
+void vmx_pc_cr8(struct vcpu *v, uint64_t cr8);
+
 /* hv/vmx/vmcs.c: fills the current VMCS for v->entry (16-bit real mode,
  * 32-bit protected or 64-bit long mode, docs/guest-abi.md).  Returns false
  * (with a log line) when a control hv needs is not allowed. */
@@ -86,6 +120,10 @@ void vmx_string_io_exit(struct vcpu *v);
 void vmx_emu_reset(struct vcpu *v);
 /* A hardware exception for the next VM entry (with CR2, error code). */
 void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
+
+/* hv/vmx/exits.c: RIP past the instruction that exited (and the STI/MOV
+ * SS blocking it was under lifted). */
+void vmx_skip_insn(void);
 
 /* hv/vmx/insn.c: CPUID, MOV to/from CR (CR0/CR4 fixed bits, CR8),
  * XSETBV, INVD, and #UD for GETSEC and the VMX instructions. */

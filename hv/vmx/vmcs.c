@@ -206,6 +206,11 @@ static void guest_state(struct vcpu *v)
     g->rax = GUEST_MAGIC;
     g->rbx = e->ram_size;
     g->rcx = e->mode;
+    if (e->has_regs) { /* a multiboot kernel: EAX magic, EBX the info */
+        g->rax = e->rax;
+        g->rbx = e->rbx;
+        g->rcx = 0;
+    }
 }
 
 /* Bitmaps (SDM 24.6.4, 24.6.9): every port exits (each one is emulated
@@ -247,6 +252,8 @@ static bool bitmaps(struct vcpu *v)
 
 bool vmcs_setup_guest(struct vcpu *v)
 {
+    bool r;
+
     ok = true;
     if (v->entry.mode != 64 && !v->caps->unrestricted) {
         plat_log(LOG_ERR, "vmx: a %u-bit guest needs unrestricted guest", v->entry.mode);
@@ -269,5 +276,7 @@ bool vmcs_setup_guest(struct vcpu *v)
         w(VMCS_VPID, v->vpid);
     host_state();
     guest_state(v);
-    return ok;
+    r = ok;
+    v->proc_ctls = (uint32_t)vmread(VMCS_PROC_CONTROLS);
+    return r;
 }

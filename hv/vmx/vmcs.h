@@ -133,6 +133,7 @@ enum vmcs_field {
 #define PIN_EXT_INT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_PREEMPTION_TIMER (1u << 6)
+#define PROC_INTR_WINDOW_EXITING (1u << 2)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_CR8_LOAD_EXITING (1u << 19)
 #define PROC_CR8_STORE_EXITING (1u << 20)
@@ -161,6 +162,7 @@ enum vmx_exit_reason {
     EXIT_TRIPLE_FAULT = 2,
     EXIT_INIT = 3,
     EXIT_SIPI = 4,
+    EXIT_INTERRUPT_WINDOW = 7,
     EXIT_TASK_SWITCH = 9,
     EXIT_CPUID = 10,
     EXIT_GETSEC = 11,

@@ -2,6 +2,7 @@
 #include "hv/runtime/canary.h"
 
 #include "hv/runtime/cpu.h"
+#include "hv/runtime/tsc.h"
 #include "hv/vmx/host_desc.h"
 #include "hv/runtime/log.h"
 #include "hv/lib/platform.h"
@@ -154,6 +155,21 @@ static void sync_ia32e(struct vcpu *v)
                                      : vmread(VMCS_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);
 }
 
+/* ACPI S5 ends the run as the guest's own exit with status 0; a reset
+ * (hv does not restart guests) stops it. */
+static void pc_ended(struct vcpu *v)
+{
+    if (v->pc->powered_off) {
+        plat_log(LOG_INFO, "guest: powered off through ACPI (S5)");
+        v->stop = VCPU_GUEST_EXIT;
+        v->guest_status = 0;
+        return;
+    }
+    plat_log(LOG_ERR, "guest: asked for a reset (port 0xcf9): hv does not restart guests");
+    v->stop = VCPU_ERROR;
+    v->error = "guest reset";
+}
+
 static void run_loop(struct vcpu *v)
 {
     uint64_t t_exit = rdtsc(), t_entry, t_back;
@@ -161,6 +177,8 @@ static void run_loop(struct vcpu *v)
     while (v->stop == VCPU_RUNNING) {
         int r;
 
+        if (v->pc)
+            vmx_pc_before_entry(v);
         t_entry = rdtsc();
         r = vmx_enter(&v->regs, v->launched);
         t_back = rdtsc();
@@ -186,16 +204,18 @@ static void run_loop(struct vcpu *v)
         vmx_handle_exit(v);
         if (__builtin_expect(t_back >= v->deadline, 0))
             vmx_budget_spent(v);
+        if (v->pc && (v->pc->powered_off || v->pc->reset_requested) && v->stop == VCPU_RUNNING)
+            pc_ended(v);
         sync_ia32e(v);
     }
 }
 
-static void print_machine(struct guest_machine *m)
+static void print_machine(AddressSpace *mem, AddressSpace *io)
 {
-    memory_mtree_print(&m->as_mem, log_print_line, "mtree");
-    memory_mtree_print(&m->as_io, log_print_line, "mtree");
-    memory_flatview_print(&m->as_mem, log_print_line, "flatview");
-    memory_flatview_print(&m->as_io, log_print_line, "flatview");
+    memory_mtree_print(mem, log_print_line, "mtree");
+    memory_mtree_print(io, log_print_line, "mtree");
+    memory_flatview_print(mem, log_print_line, "flatview");
+    memory_flatview_print(io, log_print_line, "flatview");
 }
 
 static void vcpu_free(struct vcpu *v)
@@ -230,10 +250,9 @@ static void log_entry(const struct vcpu *v, uint64_t size)
 
 /* The end of a run: console leftovers, the screen if it changed, the
  * counts, how the guest ended.  Returns the status (0 pass). */
-static uint64_t finish(struct vcpu *v)
+/* The test machine's devices at the end of a run. */
+static void finish_test_machine(struct guest_machine *m)
 {
-    struct guest_machine *m = v->machine;
-
     if (m->bus.cm) {
         bus_flush(&m->bus);
         if (m->cm.queued)
@@ -242,15 +261,21 @@ static uint64_t finish(struct vcpu *v)
                      (unsigned long long)m->cm.batches,
                      (unsigned long long)coalesced_mmio_exits_saved(&m->cm));
     }
-    uart_flush_output(&m->com1);
     uart_flush_output(&m->uart_mmio);
     fb_update(&m->fb);
     fb_dump(&m->fb, NULL, NULL);
+}
+
+static uint64_t finish(struct vcpu *v)
+{
+    uart_flush_output(vcpu_console(v));
+    if (v->machine)
+        finish_test_machine(v->machine);
     vmx_exit_summary(v);
-    if (m->post_writes)
+    if (v->machine && v->machine->post_writes)
         plat_log(LOG_INFO, "machine: post saw %llu writes (last %#04x); testdev logged %llu "
-                 "accesses", (unsigned long long)m->post_writes, m->post_last,
-                 (unsigned long long)testdev_log_count(&m->td));
+                 "accesses", (unsigned long long)v->machine->post_writes,
+                 v->machine->post_last, (unsigned long long)testdev_log_count(&v->machine->td));
     if (v->stop == VCPU_GUEST_EXIT) {
         plat_log(LOG_INFO, "guest: exited with status %llu (%s)",
                  (unsigned long long)v->guest_status, v->guest_status ? "fail" : "pass");
@@ -262,11 +287,11 @@ static uint64_t finish(struct vcpu *v)
 
 static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_t boot_tsc)
 {
-    if (!guest_load(memory_region_get_ram_ptr(&v->machine->ram), g->mem, g->mode, g->payload,
+    if (!guest_load(memory_region_get_ram_ptr(vcpu_ram(v)), g->mem, g->mode, g->payload,
                     g->payload_size, &v->entry))
         return 1;
     log_entry(v, g->payload_size);
-    if (hv_ept_init(&v->ept, v->caps, &v->machine->as_mem,
+    if (hv_ept_init(&v->ept, v->caps, vcpu_as(v),
                     g->ept_pages ? g->ept_pages : GUEST_EPT_PAGES_DEFAULT) != MR_OK) {
         plat_log(LOG_ERR, "ept: could not build the guest's EPT");
         return 1;
@@ -304,38 +329,72 @@ static uint16_t next_vpid(void)
     return last;
 }
 
+static uint64_t tsc_now(void *ctx)
+{
+    (void)ctx;
+    return rdtsc();
+}
+
+/* Builds g's machine on ram; false (logged) when it cannot be built. */
+static bool build_machine(struct vcpu *v, const struct guest_spec *g, void *ram)
+{
+    static struct guest_machine test;
+    static struct pc_machine pc;
+
+    if (g->machine == GUEST_MACHINE_PC) {
+        VClock clock = {tsc_now, NULL, tsc_hz()};
+
+        if (pc_build(&pc, ram, g->mem, &clock) != MR_OK)
+            return false;
+        v->pc = &pc;
+        print_machine(&pc.as_mem, &pc.as_io);
+        return true;
+    }
+    if (machine_build(&test, ram, g->mem) != MR_OK)
+        return false;
+    v->machine = &test;
+    print_machine(&test.as_mem, &test.as_io);
+    return true;
+}
+
+static void destroy_machine(struct vcpu *v)
+{
+    if (v->pc)
+        pc_destroy(v->pc);
+    else
+        machine_destroy(v->machine);
+}
+
 /* One guest on a fresh machine; the pool must end where it started. */
 static bool run_one(const struct vmx_caps *caps, const struct guest_spec *g, void *ram,
                     uint64_t ram_size, uint64_t boot_tsc)
 {
     static struct vcpu vcpu;
-    static struct guest_machine machine;
     struct vcpu *v = &vcpu;
     struct pool_stats before, after;
     uint64_t status = 1;
     char mem[16];
 
     guest_size_str(g->mem, mem, sizeof(mem));
-    plat_log(LOG_INFO, "run: %s mode=%u mem=%s", g->name, g->mode, mem);
+    plat_log(LOG_INFO, "run: %s mode=%u mem=%s%s", g->name, g->mode, mem,
+             g->machine == GUEST_MACHINE_PC ? " machine=pc" : "");
     pool_get_stats(&before);
     memset(v, 0, sizeof(*v));
     v->caps = caps;
     v->vpid = next_vpid();
-    v->machine = &machine;
     v->name = g->name;
     if (!g->payload)
         plat_log(LOG_ERR, "run: %s: no payload (%s was not read)", g->name, g->path);
     else if (g->mem > ram_size)
         plat_log(LOG_ERR, "run: %s: mem=%s is more than the %llu MiB of guest RAM boot/ got",
                  g->name, mem, (unsigned long long)(ram_size >> 20));
-    else if (machine_build(&machine, ram, g->mem) == MR_OK) {
+    else if (build_machine(v, g, ram)) {
         /* boot/ leaves at least a page of the block past the largest
          * guest's RAM: the host memory right after this guest's RAM. */
         canary_plant_after(ram, g->mem, PLAT_PAGE_SIZE);
-        print_machine(&machine);
         status = run_prepared(v, g, boot_tsc);
         vcpu_free(v);
-        machine_destroy(&machine);
+        destroy_machine(v);
         if (canary_check()) {
             plat_log(LOG_ERR, "run: %s: hv's memory changed while the guest ran", g->name);
             status = status ? status : 1;

@@ -78,6 +78,7 @@
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_IA32_PAT 0x277
 #define MSR_IA32_MTRR_DEF_TYPE 0x2ff
+#define MSR_IA32_TSC_DEADLINE 0x6e0
 #define MSR_IA32_VMX_BASIC 0x480
 #define MSR_IA32_VMX_PINBASED_CTLS 0x481
 #define MSR_IA32_VMX_PROCBASED_CTLS 0x482
@@ -94,7 +95,9 @@
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
+#define MSR_X2APIC_FIRST 0x800 /* x2APIC registers: 0x800 + (xAPIC offset >> 4) */
 #define MSR_X2APIC_EOI 0x80b
+#define MSR_X2APIC_LAST 0x8ff
 #define MSR_IA32_EFER 0xc0000080
 #define MSR_IA32_STAR 0xc0000081
 #define MSR_IA32_LSTAR 0xc0000082
@@ -158,6 +161,11 @@ enum x86_vector {
 #define INTR_INFO_ERROR_CODE (1u << 11)
 #define INTR_INFO_NMI_UNBLOCKED (1u << 12) /* exit info: NMI unblocking by IRET */
 #define INTR_INFO_VALID (1u << 31)
+
+/* Guest interruptibility state (Vol. 3C 24.4.2, table 24-3). */
+#define INTR_BLOCK_STI (1u << 0)
+#define INTR_BLOCK_MOV_SS (1u << 1)
+#define INTR_BLOCK_NMI (1u << 3)
 
 enum intr_type {
     INTR_TYPE_EXT_INTR = 0,

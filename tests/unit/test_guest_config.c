@@ -66,6 +66,9 @@ static void test_defaults_and_keys(void)
     CHECK_EQ(gl.g[1].ept_pages, GUEST_EPT_PAGES_DEFAULT);
     CHECK_EQ(parse_str("guest a.bin ept-pages=12"), 1);
     CHECK_EQ(gl.g[0].ept_pages, 12);
+    CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_TEST);
+    CHECK_EQ(parse_str("guest k.flat machine=pc mode=32"), 1);
+    CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -92,6 +95,7 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin timeout=18446744073709551617", "timeout=1844");
     REFUSED("guest a.bin ept-pages=7", "ept-pages=7", "8 to 65536");
     REFUSED("guest a.bin ept-pages=1M", "ept-pages=1M");
+    REFUSED("guest a.bin machine=isa", "machine=isa", "test or pc");
 }
 
 /* Sizes whose value overflows 64 bits must not wrap into a valid one:
