@@ -179,6 +179,28 @@ static const char *control_char(const char *s, const char *e)
     return NULL;
 }
 
+/* `append=` takes the rest of the line: its text goes into g, and the
+ * line ends before it for everything else. */
+static const char *cut_append(const char *s, const char *e, struct guest_spec *g,
+                              const char **err)
+{
+    static const char key[] = "append=";
+    const char *p;
+
+    for (p = s; p + sizeof(key) - 1 <= e; p++) {
+        if ((p == s || p[-1] == ' ' || p[-1] == '\t') && !memcmp(p, key, sizeof(key) - 1)) {
+            const char *v = p + sizeof(key) - 1;
+
+            if ((size_t)(e - v) >= sizeof(g->append))
+                *err = "append: at most 255 characters";
+            else
+                copy_word(g->append, sizeof(g->append), v, e);
+            return p;
+        }
+    }
+    return e;
+}
+
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
@@ -194,10 +216,11 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
         gl->errors++;
         return;
     }
+    memset(&g, 0, sizeof(g));
+    e = cut_append(s, e, &g, &err);
     n = split(s, e, w, ARRAY_SIZE(w));
     if (n == 0)
         return;
-    memset(&g, 0, sizeof(g));
     g.mode = 64;
     g.mem = GUEST_MEM_DEFAULT;
     g.timeout = GUEST_TIMEOUT_DEFAULT;

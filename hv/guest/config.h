@@ -11,7 +11,9 @@
  * 2M..3G, whole pages), name=WORD (default: file name without extension),
  * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
  * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget),
- * machine=test|pc (default test: docs/machines.md).
+ * machine=test|pc (default test: docs/machines.md),
+ * append=TEXT (last on the line: the rest of it, spaces included, is a
+ * multiboot kernel's command line).
  */
 #ifndef HV_GUEST_CFG_H
 #define HV_GUEST_CFG_H
@@ -21,6 +23,7 @@
 #define GUEST_MAX 32
 #define GUEST_NAME_MAX 32
 #define GUEST_PATH_MAX 128
+#define GUEST_APPEND_MAX 256
 #define GUEST_MEM_DEFAULT (64ull << 20)
 #define GUEST_MEM_MIN (2ull << 20)
 #define GUEST_MEM_MAX (3ull << 30)
@@ -44,6 +47,7 @@ struct guest_spec {
     unsigned timeout;       /* seconds of guest time before hv stops it */
     unsigned ept_pages;     /* the EPT's table-page budget */
     unsigned machine;       /* enum guest_machine_kind */
+    char append[GUEST_APPEND_MAX]; /* a multiboot kernel's command line */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

@@ -5,6 +5,8 @@
  */
 #include "hv/guest/pc.h"
 
+#include "hv/guest/multiboot.h"
+
 #include "hv/lib/platform.h"
 
 /* Interrupt source overrides every PC firmware reports: the PIT on IRQ 0
@@ -315,4 +317,24 @@ void pc_advance(struct pc_machine *m, uint64_t now)
     i8254_advance(&m->pit, now);
     rtc_advance(&m->rtc, now);
     acpi_pm_advance(&m->pm, now);
+}
+
+unsigned pc_memory_map(struct pc_machine *m, struct mb_mmap_entry *out, unsigned max)
+{
+    const FlatView *v = address_space_flatview(&m->as_mem);
+    unsigned n = 0;
+
+    for (size_t i = 0; i < v->nr && n < max; i++) {
+        const FlatRange *fr = &v->ranges[i];
+        uint32_t type = fr->mr == &m->ram ? MB_MEM_AVAILABLE
+                        : fr->mr == &m->bios_area ? MB_MEM_ACPI : MB_MEM_RESERVED;
+
+        /* adjacent ranges of one type are one entry */
+        if (n && out[n - 1].type == type && out[n - 1].base + out[n - 1].length == fr->start) {
+            out[n - 1].length += fr->last - fr->start + 1;
+            continue;
+        }
+        out[n++] = (struct mb_mmap_entry){fr->start, fr->last - fr->start + 1, type};
+    }
+    return n;
 }

@@ -79,6 +79,12 @@ struct pc_machine {
 int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *clock);
 void pc_destroy(struct pc_machine *m);
 
+struct mb_mmap_entry;
+/* The guest-physical map as firmware reports it to a kernel (the
+ * multiboot map, e820): RAM available, the BIOS area's ACPI tables, the
+ * rest of what is mapped reserved.  Returns the entries written (<= max). */
+unsigned pc_memory_map(struct pc_machine *m, struct mb_mmap_entry *out, unsigned max);
+
 /* The ISA interrupt line n (0..15) as devices see it. */
 IrqLine pc_isa_irq(struct pc_machine *m, unsigned n);
 

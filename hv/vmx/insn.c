@@ -13,6 +13,7 @@
 
 /* CPUID bits hv edits (SDM Vol. 2A CPUID). */
 #define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_PDCM (1u << 15)   /* IA32_PERF_CAPABILITIES */
 #define CPUID1_ECX_SMX (1u << 6)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
@@ -88,7 +89,7 @@ void vmx_cpuid_exit(struct vcpu *v)
     case 1:
         /* No VMX or SMX for the guest; OSXSAVE mirrors the guest's CR4
          * (the CPU would report hv's own). */
-        r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE);
+        r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE | CPUID1_ECX_PDCM);
         r.ecx |= CPUID1_ECX_HYPERVISOR;
         if (vmread(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE)
             r.ecx |= CPUID1_ECX_OSXSAVE;
@@ -106,6 +107,10 @@ void vmx_cpuid_exit(struct vcpu *v)
                 r.ecx &= ~CPUID7_ECX_RDPID;
             r.ecx &= ~CPUID7_ECX_WAITPKG; /* TPAUSE/UMWAIT are #UD here */
         }
+        break;
+    case 0xa:
+        /* no performance-monitoring counters are offered */
+        r.eax = r.ebx = r.ecx = r.edx = 0;
         break;
     case 0xd:
         if (sub == 1)

@@ -8,6 +8,7 @@
 #include "hv/lib/platform.h"
 #include "hv/lib/pool.h"
 #include "hv/vmx/vcpu.h"
+#include "hv/guest/multiboot.h"
 #include "hv/vmx/invept.h"
 
 
@@ -285,10 +286,27 @@ static uint64_t finish(struct vcpu *v)
     return 1;
 }
 
+/* The payload into guest RAM: on the pc machine a multiboot kernel gets
+ * the multiboot protocol (its info structure, the machine's memory map,
+ * append= as its command line); everything else the test machine's
+ * formats (flat, ELF). */
+static bool load_payload(struct vcpu *v, const struct guest_spec *g)
+{
+    uint8_t *ram = memory_region_get_ram_ptr(vcpu_ram(v));
+
+    if (v->pc && multiboot_detect(g->payload, g->payload_size, NULL)) {
+        static struct mb_mmap_entry map[MB_MAX_MMAP];
+        struct mb_load_args args = {.cmdline = g->append, .mmap = map};
+
+        args.nmmap = pc_memory_map(v->pc, map, MB_MAX_MMAP);
+        return multiboot_load(ram, g->mem, g->payload, g->payload_size, &args, &v->entry);
+    }
+    return guest_load(ram, g->mem, g->mode, g->payload, g->payload_size, &v->entry);
+}
+
 static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_t boot_tsc)
 {
-    if (!guest_load(memory_region_get_ram_ptr(vcpu_ram(v)), g->mem, g->mode, g->payload,
-                    g->payload_size, &v->entry))
+    if (!load_payload(v, g))
         return 1;
     log_entry(v, g->payload_size);
     if (hv_ept_init(&v->ept, v->caps, vcpu_as(v),

@@ -69,6 +69,11 @@ static void test_defaults_and_keys(void)
     CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_TEST);
     CHECK_EQ(parse_str("guest k.flat machine=pc mode=32"), 1);
     CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
+    CHECK_EQ(parse_str("guest k.flat machine=pc append=console=ttyS0 a=b  # c\n"
+                       "guest j.flat append="), 2);
+    CHECK_STR(gl.g[0].append, "console=ttyS0 a=b  # c");
+    CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
+    CHECK_STR(gl.g[1].append, "");
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -96,6 +101,12 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin ept-pages=7", "ept-pages=7", "8 to 65536");
     REFUSED("guest a.bin ept-pages=1M", "ept-pages=1M");
     REFUSED("guest a.bin machine=isa", "machine=isa", "test or pc");
+    {
+        static char longline[400] = "guest k.flat append=";
+
+        memset(longline + strlen(longline), 'x', 300);
+        REFUSED(longline, "append");
+    }
 }
 
 /* Sizes whose value overflows 64 bits must not wrap into a valid one:

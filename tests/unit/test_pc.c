@@ -243,6 +243,29 @@ static void test_interrupt_wiring(void)
     CHECK_EQ(i8259_ack(&m.pic), 0x23);
 }
 
+#include "hv/guest/multiboot.h"
+
+/* The map a kernel is told: RAM available, the ACPI area, the rest
+ * reserved, in order, adjacent ranges of a type merged. */
+static void test_memory_map_for_kernels(void)
+{
+    struct mb_mmap_entry e[16];
+    unsigned n = pc_memory_map(&m, e, 16);
+
+    CHECK(n >= 5);
+    CHECK_EQ(e[0].base, 0);
+    CHECK_EQ(e[0].length, PC_LOW_RAM_END);
+    CHECK_EQ(e[0].type, MB_MEM_AVAILABLE);
+    CHECK_EQ(e[1].base, PC_BIOS_AREA);
+    CHECK_EQ(e[1].type, MB_MEM_ACPI);
+    CHECK_EQ(e[2].base, PC_HIGH_RAM);
+    CHECK_EQ(e[2].length, MEM - PC_HIGH_RAM);
+    CHECK_EQ(e[2].type, MB_MEM_AVAILABLE);
+    for (unsigned i = 3; i < n; i++)
+        CHECK_EQ(e[i].type, MB_MEM_RESERVED);
+    CHECK_EQ(e[n - 1].base + e[n - 1].length, PC_4G); /* the BIOS ROM last */
+}
+
 static void test_power_off(void)
 {
     CHECK(!m.powered_off);
@@ -289,6 +312,7 @@ int main(void)
     RUN(test_acpi_rsdp);
     RUN(test_fw_cfg_cmos);
     RUN(test_interrupt_wiring);
+    RUN(test_memory_map_for_kernels);
     RUN(test_power_off);
     pc_destroy(&m);
     RUN(test_build_teardown);
