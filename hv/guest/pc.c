@@ -23,6 +23,44 @@ static uint64_t still_clock(void *ctx)
 static void power_off(void *ctx) { ((struct pc_machine *)ctx)->powered_off = true; }
 static void reset(void *ctx) { ((struct pc_machine *)ctx)->reset_requested = true; }
 
+/* The PCI configuration ports (a machine without PCI devices): a dword at
+ * 0xcf8 is CONFIG_ADDRESS, 0xcfc-0xcff CONFIG_DATA (every function absent:
+ * all-ones); a byte at 0xcf9 is the reset control register, which shares
+ * the port with CONFIG_ADDRESS's second byte on every PC chipset. */
+#define PCI_HOST_PORT 0xcf8
+
+static uint64_t pci_host_read(void *opaque, hwaddr addr, unsigned size)
+{
+    struct pc_machine *m = opaque;
+    uint64_t v = 0;
+
+    if (addr == 0 && size == 4)
+        return m->pci_address;
+    if (addr == 1 && size == 1) {
+        memory_region_dispatch_read(&m->pm.reset_mr, 0, &v, 1);
+        return v;
+    }
+    return ~0ull;
+}
+
+static void pci_host_write(void *opaque, hwaddr addr, uint64_t data, unsigned size)
+{
+    struct pc_machine *m = opaque;
+
+    if (addr == 0 && size == 4)
+        m->pci_address = (uint32_t)data;
+    else if (addr == 1 && size == 1)
+        memory_region_dispatch_write(&m->pm.reset_mr, 0, data, 1);
+}
+
+static const MemoryRegionOps pci_host_ops = {
+    .read = pci_host_read,
+    .write = pci_host_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {.min_access_size = 1, .max_access_size = 4, .unaligned = false},
+    .impl = {.min_access_size = 1, .max_access_size = 4, .unaligned = false},
+};
+
 static void com1_irq(void *ctx, bool level)
 {
     struct pc_machine *m = ctx;
@@ -68,7 +106,8 @@ static int init_memory(struct pc_machine *m, void *ram)
                                         below - PC_HIGH_RAM)) ||
         (err = memory_region_init_rom(&m->bios_area, "bios-area", PC_BIOS_AREA_SIZE)) ||
         (err = memory_region_init_rom(&m->bios, "bios", PC_BIOS_SIZE)) ||
-        (err = memory_region_init(&m->io, "io", 0x10000)))
+        (err = memory_region_init(&m->io, "io", 0x10000)) ||
+        (err = memory_region_init_io(&m->pci_host, &pci_host_ops, m, "pci-host", 8)))
         return err;
     if (m->ram_size > PC_HOLE_START &&
         (err = memory_region_init_alias(&m->ram_above, "ram-above", &m->ram, PC_HOLE_START,
@@ -150,7 +189,7 @@ static int map(struct pc_machine *m)
         (err = memory_region_add_subregion(io, PC_TESTDEV_IRQ_PORT, &m->testdev.irq_mr)) ||
         (err = memory_region_add_subregion(io, FW_CFG_PORT, &m->fw_cfg.mr)) ||
         (err = memory_region_add_subregion(io, ACPI_PM_BASE, &m->pm.mr)) ||
-        (err = memory_region_add_subregion(io, ACPI_RESET_PORT, &m->pm.reset_mr)))
+        (err = memory_region_add_subregion(io, PCI_HOST_PORT, &m->pci_host)))
         return err;
     return MR_OK;
 }
@@ -230,10 +269,10 @@ void pc_destroy(struct pc_machine *m)
         &m->ram_low, &m->ram_high, &m->ram_above, &m->bios_area, &m->ioapic.mr, &m->lapic.mr,
         &m->testdev.mmio_mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
         &m->pit.mr, &m->pit.port61_mr, &m->rtc.mr, &m->com1.mr, &m->dx.mr, &m->testdev.ports,
-        &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pm.reset_mr,
+        &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pci_host,
     };
     MemoryRegion *own[] = {&m->ram_low, &m->ram_high, &m->ram_above, &m->ram,
-                           &m->bios_area, &m->bios, &m->io, &m->system};
+                           &m->bios_area, &m->bios, &m->pci_host, &m->io, &m->system};
     size_t i;
 
     if (!m->built)

@@ -16,8 +16,9 @@
  *     ioapic     0xfec00000                    0xe0-0xeb, 0x2000  pc-testdev
  *     lapic      0xfee00000                    0xf4              debug exit
  *     testdev    0xff000000-0xff00ffff         0x510-0x511       fw_cfg
- *     bios       0xfffe0000-0xffffffff ROM     0x600-0x60b, 0xcf9 ACPI PM, reset
- *     ram-above  4 GiB - (the rest of mem)
+ *     bios       0xfffe0000-0xffffffff ROM     0x600-0x60b       ACPI PM
+ *     ram-above  4 GiB - (the rest of mem)      0xcf8-0xcff       PCI config (no devices),
+ *                                                                 0xcf9 reset control
  */
 #ifndef HV_GUEST_PC_H
 #define HV_GUEST_PC_H
@@ -53,6 +54,8 @@ struct pc_machine {
     uint64_t ram_size;
     MemoryRegion system, ram, ram_low, ram_high, ram_above, bios_area, bios;
     MemoryRegion io;
+    MemoryRegion pci_host; /* 0xcf8-0xcff: PCI configuration ports, no devices */
+    uint32_t pci_address;  /* CONFIG_ADDRESS as last written */
     AddressSpace as_mem, as_io;
     struct guest_bus bus; /* what emulated accesses go through (bus.h) */
     VClock clock;

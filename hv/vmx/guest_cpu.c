@@ -95,6 +95,7 @@ void guest_cpu_reset(struct vcpu *v)
     if (host.tsc_aux)
         wrmsr(MSR_IA32_TSC_AUX, 0);
     v->pat = X86_PAT_RESET;
+    v->misc_enable = 1; /* fast strings */
     v->cr8 = 0;
     v->xcr0 = XCR0_X87;
 }

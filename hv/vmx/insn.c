@@ -12,6 +12,7 @@
 #include "hv/vmx/vcpu.h"
 
 /* CPUID bits hv edits (SDM Vol. 2A CPUID). */
+#define CPUID1_EDX_APIC (1u << 9)
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_PDCM (1u << 15)   /* IA32_PERF_CAPABILITIES */
 #define CPUID1_ECX_SMX (1u << 6)
@@ -98,6 +99,9 @@ void vmx_cpuid_exit(struct vcpu *v)
         else
             r.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
         r.ebx &= 0x00ffffff; /* initial APIC ID 0 */
+        /* APIC present: follows IA32_APIC_BASE's global enable */
+        if (v->pc && !(v->pc->lapic.apic_base & APIC_BASE_EN))
+            r.edx &= ~CPUID1_EDX_APIC;
         break;
     case 7:
         if (sub == 0) {

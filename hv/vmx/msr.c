@@ -12,10 +12,11 @@
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
-    case MSR_IA32_TSC: *val = rdtsc(); return true;
+    case MSR_IA32_TSC: *val = vcpu_tsc(v, rdtsc()); return true;
+    case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return true;
     case MSR_IA32_APIC_BASE: *val = 0xfee00000ull | (1u << 8); return true; /* BSP, disabled */
     case MSR_IA32_MTRRCAP: *val = 0; return true;
-    case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings */
+    case MSR_IA32_MISC_ENABLE: *val = v->misc_enable; return true;
     case MSR_IA32_PAT: *val = v->pat; return true;
     case MSR_IA32_MTRR_DEF_TYPE: *val = 0; return true;
     case MSR_IA32_EFER: *val = vmread(VMCS_GUEST_EFER); return true;
@@ -53,6 +54,13 @@ static bool efer_write(uint64_t val)
     return true;
 }
 
+static void set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+    v->tsc_adjust += offset - v->tsc_offset;
+    v->tsc_offset = offset;
+    vmwrite(VMCS_TSC_OFFSET, offset);
+}
+
 static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     switch (msr) {
@@ -63,6 +71,18 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return true;
     case MSR_IA32_MTRR_DEF_TYPE:
         return val == 0 || val == 0xc06 || val == 0x806;
+    case MSR_IA32_TSC:
+        /* the guest's TSC becomes val; TSC_ADJUST moves by as much (SDM
+         * Vol. 3B 17.17.3) */
+        set_tsc_offset(v, val - rdtsc());
+        return true;
+    case MSR_IA32_TSC_ADJUST:
+        set_tsc_offset(v, v->tsc_offset + (val - v->tsc_adjust));
+        return true;
+    case MSR_IA32_MISC_ENABLE:
+        /* kept: fast strings and the rest change nothing hv emulates */
+        v->misc_enable = val;
+        return true;
     case MSR_IA32_EFER:
         return efer_write(val);
     default:

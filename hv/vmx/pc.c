@@ -34,11 +34,13 @@ static void inject(unsigned type, uint8_t vector)
 
 /* The preemption timer for whichever comes first: the next device
  * deadline or the end of the time budget. */
-static void arm_timer(struct vcpu *v, uint64_t now)
+static void arm_timer(struct vcpu *v, uint64_t now, uint64_t host)
 {
     unsigned rate = (unsigned)(v->caps->misc & 0x1f);
-    uint64_t until = MIN(pc_next_deadline(v->pc), v->deadline);
-    uint64_t left = until > now ? until - now : 0;
+    uint64_t dev = pc_next_deadline(v->pc);
+    uint64_t dev_left = dev > now ? dev - now : 0;               /* guest time */
+    uint64_t budget_left = v->deadline > host ? v->deadline - host : 0; /* host time */
+    uint64_t left = MIN(dev_left, budget_left);
 
     if (v->timer_on)
         vmwrite(VMCS_PREEMPTION_TIMER, MIN(left >> rate, 0xffffffffull));
@@ -48,7 +50,7 @@ void vmx_pc_before_entry(struct vcpu *v)
 {
     uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
     bool queued = vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
-    uint64_t now = rdtsc();
+    uint64_t host = rdtsc(), now = vcpu_tsc(v, host);
     struct intr_cpu cpu;
     uint8_t vector;
 
@@ -75,7 +77,7 @@ void vmx_pc_before_entry(struct vcpu *v)
         set_window(v, false);
         break;
     }
-    arm_timer(v, now);
+    arm_timer(v, now, host);
 }
 
 /* HLT with interrupts on: wait until something is pending (the next
@@ -87,14 +89,16 @@ void vmx_pc_hlt(struct vcpu *v)
     uint8_t unused;
 
     for (;;) {
-        uint64_t now = rdtsc(), until;
+        uint64_t host = rdtsc(), now = vcpu_tsc(v, host), until;
 
         pc_advance(v->pc, now);
         if (pc_nmi(v->pc, false) || pc_intr_next(v->pc, &probe, &unused) != INTR_NONE)
             return;
-        until = MIN(pc_next_deadline(v->pc), v->deadline);
-        if (now >= v->deadline)
+        if (host >= v->deadline)
             return;
+        /* in host time: the device deadline less the guest's offset */
+        until = pc_next_deadline(v->pc);
+        until = until == VCLOCK_NEVER ? v->deadline : MIN(until - v->tsc_offset, v->deadline);
         while (rdtsc() < until)
             cpu_pause();
     }

@@ -46,6 +46,10 @@ struct vcpu {
     uint16_t vpid;              /* fresh for every run: no stale translations */
     /* Virtual state the guest reads and writes through exits. */
     uint64_t pat, cr8, xcr0;
+    /* The guest's TSC is the host's plus tsc_offset (VMCS TSC offsetting);
+     * IA32_TSC_ADJUST counts what the guest's own writes moved it by. */
+    uint64_t tsc_offset, tsc_adjust;
+    uint64_t misc_enable;
     /* Time budget (hv/vmx/budget.c): the TSC deadline, and whether the
      * VMX-preemption timer enforces it (and saves its value at exits). */
     uint64_t deadline;
@@ -69,6 +73,11 @@ struct vcpu {
 };
 
 /* The machine's parts the VT-x layer reaches, whichever machine it is. */
+static inline uint64_t vcpu_tsc(const struct vcpu *v, uint64_t host_tsc)
+{
+    return host_tsc + v->tsc_offset;
+}
+
 static inline struct guest_bus *vcpu_bus(struct vcpu *v)
 {
     return v->pc ? &v->pc->bus : &v->machine->bus;

@@ -73,7 +73,7 @@ static bool controls(struct vcpu *v)
     }
     v->entry_ctls = ENTRY_LOAD_EFER | (v->entry.mode == 64 ? ENTRY_IA32E_MODE_GUEST : 0);
     return control(c->pinbased, pin, VMCS_PIN_CONTROLS, "pin") &&
-           control(c->procbased, PROC_HLT_EXITING | PROC_CR8_LOAD_EXITING |
+           control(c->procbased, PROC_HLT_EXITING | PROC_TSC_OFFSETTING | PROC_CR8_LOAD_EXITING |
                    PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
                    PROC_SECONDARY_CONTROLS, VMCS_PROC_CONTROLS, "processor") &&
            control(c->procbased2, proc2, VMCS_PROC2_CONTROLS, "secondary") &&
@@ -268,6 +268,7 @@ bool vmcs_setup_guest(struct vcpu *v)
     w(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
     w(VMCS_ENTRY_INTR_INFO, 0);
     w(VMCS_EPT_POINTER, v->ept.eptp);
+    w(VMCS_TSC_OFFSET, v->tsc_offset);
     if (v->ept.pml_on) {
         w(VMCS_PML_ADDRESS, ept_pml_address(&v->ept.pml));
         w(VMCS_GUEST_PML_INDEX, v->ept.pml.index);

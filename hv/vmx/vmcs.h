@@ -29,6 +29,7 @@ enum vmcs_field {
 
     /* 64-bit fields (B.2) */
     VMCS_IO_BITMAP_A = 0x2000,
+    VMCS_TSC_OFFSET = 0x2010,
     VMCS_IO_BITMAP_B = 0x2002,
     VMCS_MSR_BITMAP = 0x2004,
     VMCS_PML_ADDRESS = 0x200e,
@@ -134,6 +135,7 @@ enum vmcs_field {
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_PREEMPTION_TIMER (1u << 6)
 #define PROC_INTR_WINDOW_EXITING (1u << 2)
+#define PROC_TSC_OFFSETTING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_CR8_LOAD_EXITING (1u << 19)
 #define PROC_CR8_STORE_EXITING (1u << 20)

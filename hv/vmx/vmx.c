@@ -347,10 +347,10 @@ static uint16_t next_vpid(void)
     return last;
 }
 
+/* The pc machine's time: the guest's TSC. */
 static uint64_t tsc_now(void *ctx)
 {
-    (void)ctx;
-    return rdtsc();
+    return vcpu_tsc(ctx, rdtsc());
 }
 
 /* Builds g's machine on ram; false (logged) when it cannot be built. */
@@ -360,7 +360,7 @@ static bool build_machine(struct vcpu *v, const struct guest_spec *g, void *ram)
     static struct pc_machine pc;
 
     if (g->machine == GUEST_MACHINE_PC) {
-        VClock clock = {tsc_now, NULL, tsc_hz()};
+        VClock clock = {tsc_now, v, tsc_hz()};
 
         if (pc_build(&pc, ram, g->mem, &clock) != MR_OK)
             return false;

@@ -266,6 +266,19 @@ static void test_memory_map_for_kernels(void)
     CHECK_EQ(e[n - 1].base + e[n - 1].length, PC_4G); /* the BIOS ROM last */
 }
 
+/* A dword at 0xcf8 is PCI's CONFIG_ADDRESS, not a reset; a byte with
+ * bit 2 at 0xcf9 is.  No PCI devices: CONFIG_DATA reads all-ones. */
+static void test_pci_ports_and_reset(void)
+{
+    io_write(0xcf8, 0x80000000, 4);
+    CHECK(!m.reset_requested);
+    CHECK_EQ(io_read(0xcf8, 4), 0x80000000);
+    CHECK_EQ(io_read(0xcfc, 4), 0xffffffff);
+    io_write(0xcf9, 0x06, 1);
+    CHECK(m.reset_requested);
+    m.reset_requested = false;
+}
+
 static void test_power_off(void)
 {
     CHECK(!m.powered_off);
@@ -313,6 +326,7 @@ int main(void)
     RUN(test_fw_cfg_cmos);
     RUN(test_interrupt_wiring);
     RUN(test_memory_map_for_kernels);
+    RUN(test_pci_ports_and_reset);
     RUN(test_power_off);
     pc_destroy(&m);
     RUN(test_build_teardown);
