@@ -93,10 +93,14 @@ static const struct opent one_byte[256] = {
     [0x6f] = { X86_OP_OUTS, 0, STRING },               /* 6F  OUTS DX, m16/32 */
     [0xa4] = { X86_OP_MOVS, 0, STRING | BYTE },        /* A4  MOVS m8, m8 */
     [0xa5] = { X86_OP_MOVS, 0, STRING },               /* A5  MOVS m16/32/64, m16/32/64 */
+    [0xa6] = { X86_OP_CMPS, 0, STRING | BYTE },        /* A6  CMPS m8, m8 (seg:rSI - ES:rDI) */
+    [0xa7] = { X86_OP_CMPS, 0, STRING },               /* A7  CMPS m16/32/64, m16/32/64 */
     [0xaa] = { X86_OP_STOS, 0, STRING | BYTE },        /* AA  STOS m8 (ES:rDI <- AL) */
     [0xab] = { X86_OP_STOS, 0, STRING },               /* AB  STOS m16/32/64 */
     [0xac] = { X86_OP_LODS, 0, STRING | BYTE | TOREG },/* AC  LODS m8 (AL <- DS:rSI) */
     [0xad] = { X86_OP_LODS, 0, STRING | TOREG },       /* AD  LODS m16/32/64 */
+    [0xae] = { X86_OP_SCAS, 0, STRING | BYTE },        /* AE  SCAS m8 (AL - ES:rDI) */
+    [0xaf] = { X86_OP_SCAS, 0, STRING },               /* AF  SCAS m16/32/64 */
     [0xc6] = { 0, G11, MODRM | GROUP | BYTE | IMM8 },  /* C6 /0 ib  MOV r/m8, imm8 */
     [0xc7] = { 0, G11, MODRM | GROUP | IMMZ },         /* C7 /0 iw/id  MOV r/m16/32/64, imm16/32 */
     [0xf6] = { 0, G3B, MODRM | GROUP | BYTE },         /* F6 /0,/2,/3  TEST/NOT/NEG r/m8 */
@@ -242,7 +246,7 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_BTR] = "btr", [X86_OP_BTC] = "btc", [X86_OP_PUSH] = "push",
     [X86_OP_POP] = "pop", [X86_OP_MOVNTI] = "movnti", [X86_OP_MOVS] = "movs",
     [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods", [X86_OP_INS] = "ins",
-    [X86_OP_OUTS] = "outs",
+    [X86_OP_OUTS] = "outs", [X86_OP_CMPS] = "cmps", [X86_OP_SCAS] = "scas",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 
@@ -489,7 +493,7 @@ static int decode_memory(struct x86_insn *d, const uint8_t *p, unsigned *ip,
     d->scale = 1;
     if (d->flags & X86_F_STRING) {
         d->has_mem = true;
-        bool to_es = d->op == X86_OP_STOS || d->op == X86_OP_INS;
+        bool to_es = d->op == X86_OP_STOS || d->op == X86_OP_INS || d->op == X86_OP_SCAS;
 
         d->base = to_es ? X86_RDI : X86_RSI;
         if (to_es)
@@ -511,7 +515,8 @@ static int decode_memory(struct x86_insn *d, const uint8_t *p, unsigned *ip,
         d->base = X86_REG_NONE;
         d->rm = (uint8_t)((d->modrm & 7) | (d->rex & 1) << 3);
     }
-    if (d->has_mem && seg_override >= 0 && d->op != X86_OP_STOS && d->op != X86_OP_INS) {
+    if (d->has_mem && seg_override >= 0 && d->op != X86_OP_STOS && d->op != X86_OP_INS &&
+        d->op != X86_OP_SCAS) {
         /* Long mode ignores ES/CS/SS/DS overrides. */
         if (d->mode != X86_MODE_64 || seg_override >= X86_FS)
             d->seg = (uint8_t)seg_override;

@@ -52,6 +52,7 @@ enum x86_op {
     X86_OP_SSE_LOAD,  /* xmm <- r/m: 4/8 bytes zero-extended, or 16 */
     X86_OP_SSE_STORE, /* r/m <- low 4/8/16 bytes of xmm */
     X86_OP_INS, X86_OP_OUTS, /* string port I/O: port DX, ES:rDI / seg:rSI */
+    X86_OP_CMPS, X86_OP_SCAS, /* string compares: seg:rSI with ES:rDI, rAX with ES:rDI */
     X86_OP_COUNT,
 };
 
@@ -68,7 +69,7 @@ enum {
     X86_F_MEMONLY = 1u << 8, /* register form (mod=3) is #UD */
     X86_F_LOCK = 1u << 9,    /* LOCK allowed with a memory destination */
     X86_F_TOREG = 1u << 10,  /* the register operand is the destination */
-    X86_F_STRING = 1u << 11, /* MOVS/STOS/LODS/INS/OUTS: rSI/rDI, REP */
+    X86_F_STRING = 1u << 11, /* MOVS/STOS/LODS/INS/OUTS/CMPS/SCAS: rSI/rDI, REP */
     X86_F_ONLY64 = 1u << 12, /* valid in 64-bit mode only (MOVSXD) */
     X86_F_XMMRM = 1u << 13,  /* mod=3 r/m is an XMM register, not a GPR */
     X86_F_ALIGN16 = 1u << 14,/* memory operand must be 16-byte aligned */

@@ -396,13 +396,39 @@ static enum emu_result ins_step(struct exec *x, uint64_t di)
     return emu_mem(ctx, x->mode, X86_ES, di, sz, EMU_WRITE, true, &v);
 }
 
-/* One MOVS/STOS/LODS/INS/OUTS element at rSI/rDI (offsets si, di). */
+/* One CMPS/SCAS element: both operands read (CMPS: seg:rSI first), the
+ * flags of their subtraction as CMP sets them (SDM CMPS, SCAS). */
+static enum emu_result compare_step(struct exec *x, uint64_t si, uint64_t di)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize;
+    uint64_t a = 0, b = 0;
+    enum emu_result rc;
+
+    if (d->op == X86_OP_CMPS) {
+        rc = emu_mem(x->ctx, x->mode, d->seg, si, sz, EMU_READ, false, &a);
+        if (rc)
+            return rc;
+    } else {
+        a = x->ctx->regs.gpr[X86_RAX];
+    }
+    rc = emu_mem(x->ctx, x->mode, X86_ES, di, sz, EMU_READ, false, &b);
+    if (rc)
+        return rc;
+    emu_alu(X86_OP_CMP, sz, a & emu_size_mask(sz), b, &x->rflags);
+    return EMU_OK;
+}
+
+/* One MOVS/STOS/LODS/INS/OUTS/CMPS/SCAS element at rSI/rDI (offsets si, di). */
 static enum emu_result string_step(struct exec *x, uint64_t si, uint64_t di)
 {
     const struct x86_insn *d = x->d;
     unsigned sz = d->opsize;
     uint64_t v = 0;
     enum emu_result rc;
+
+    if (d->op == X86_OP_CMPS || d->op == X86_OP_SCAS)
+        return compare_step(x, si, di);
 
     if (d->op == X86_OP_INS)
         return ins_step(x, di);
@@ -486,12 +512,13 @@ static enum emu_result string_step_page(struct exec *x, uint64_t sla, uint64_t d
 /* Which index registers a string instruction walks. */
 static bool string_uses_si(unsigned op)
 {
-    return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS;
+    return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS || op == X86_OP_CMPS;
 }
 
 static bool string_uses_di(unsigned op)
 {
-    return op == X86_OP_MOVS || op == X86_OP_STOS || op == X86_OP_INS;
+    return op == X86_OP_MOVS || op == X86_OP_STOS || op == X86_OP_INS || op == X86_OP_CMPS ||
+           op == X86_OP_SCAS;
 }
 
 /* The bus side of one string pass, kept while it stays on its pages. */
@@ -564,6 +591,9 @@ static enum emu_result do_string(struct exec *x, bool *done)
     bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
     /* INS/OUTS go element by element (each is a device access anyway). */
     bool port = d->op == X86_OP_INS || d->op == X86_OP_OUTS;
+    /* CMPS/SCAS too: REPE/REPNE look at ZF after every element. */
+    bool compare = d->op == X86_OP_CMPS || d->op == X86_OP_SCAS;
+    bool ended = false;
     uint64_t si = g[X86_RSI] & am, di = g[X86_RDI] & am;
     uint64_t spage = ~0ull, dpage = ~0ull;
     unsigned sz = d->opsize;
@@ -580,7 +610,8 @@ static enum emu_result do_string(struct exec *x, bool *done)
         if (n && ((uses_si && (sla ^ (sla - delta)) >> 12) ||
                   (uses_di && (dla ^ (dla - delta)) >> 12)))
             break; /* page boundary: resume on the next exit */
-        if (x->mode == X86_MODE_64 && (sla & 0xfff) + sz <= 4096 && (dla & 0xfff) + sz <= 4096) {
+        if (!compare && x->mode == X86_MODE_64 && (sla & 0xfff) + sz <= 4096 &&
+            (dla & 0xfff) + sz <= 4096) {
             rc = string_step_page(x, sla, dla, &spage, &dpage);
             paged = true;
         } else {
@@ -592,6 +623,13 @@ static enum emu_result do_string(struct exec *x, bool *done)
         si = (si + delta) & am;
         di = (di + delta) & am;
         count--;
+        /* REPE ends on a difference, REPNE on equality */
+        if (compare && rep &&
+            !!(x->rflags & X86_FL_ZF) != !!(d->prefixes & X86_P_REP)) {
+            ended = true;
+            n++;
+            break;
+        }
         if (paged && count && n + 1 < limit && !port) {
             /* the rest of this page in a tight loop */
             struct string_pages sp = {
@@ -613,7 +651,7 @@ static enum emu_result do_string(struct exec *x, bool *done)
         if (rep)
             reg_set(x, X86_RCX, d->addrsize, count);
     }
-    *done = !rc && !count;
+    *done = !rc && (!count || ended);
     return rc;
 }
 
@@ -648,7 +686,7 @@ static enum emu_result execute(struct exec *x, bool *done)
     case X86_OP_POP:
         return do_pop(x);
     case X86_OP_MOVS: case X86_OP_STOS: case X86_OP_LODS:
-    case X86_OP_INS: case X86_OP_OUTS:
+    case X86_OP_INS: case X86_OP_OUTS: case X86_OP_CMPS: case X86_OP_SCAS:
         return do_string(x, done);
     case X86_OP_SSE_LOAD: case X86_OP_SSE_STORE:
         return do_sse(x);

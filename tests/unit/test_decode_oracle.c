@@ -77,6 +77,7 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
         case 0xa0: case 0xa1: case 0xa2: case 0xa3: return m == ZYDIS_MNEMONIC_MOV;
         case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad: return true;
         case 0x6c: case 0x6d: case 0x6e: case 0x6f: return true; /* INS, OUTS */
+        case 0xa6: case 0xa7: case 0xae: case 0xaf: return true; /* CMPS, SCAS */
         case 0xc6: case 0xc7: return reg == 0 && m == ZYDIS_MNEMONIC_MOV;
         case 0xf6: case 0xf7: return reg == 0 || reg == 2 || reg == 3;
         case 0xfe: return reg <= 1;
@@ -293,6 +294,7 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0xa3 }, 1, -1 }, { { 0xa4 }, 1, -1 }, { { 0xa5 }, 1, -1 }, { { 0xaa }, 1, -1 },
     { { 0xab }, 1, -1 }, { { 0xac }, 1, -1 }, { { 0xad }, 1, -1 }, { { 0xc6 }, 1, 0 },
     { { 0x6c }, 1, -1 }, { { 0x6d }, 1, -1 }, { { 0x6e }, 1, -1 }, { { 0x6f }, 1, -1 },
+    { { 0xa6 }, 1, -1 }, { { 0xa7 }, 1, -1 }, { { 0xae }, 1, -1 }, { { 0xaf }, 1, -1 },
     { { 0xc7 }, 1, 0 }, { { 0xf6 }, 1, 0 }, { { 0xf6 }, 1, 2 }, { { 0xf6 }, 1, 3 },
     { { 0xf7 }, 1, 0 }, { { 0xf7 }, 1, 2 }, { { 0xf7 }, 1, 3 }, { { 0xfe }, 1, 0 },
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },

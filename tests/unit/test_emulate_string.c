@@ -110,6 +110,57 @@ static void test_rep_zero_and_sizes(void)
     CHECK_EQ(fake_diff(f, &ex), 0);
 }
 
+/* CMPS and SCAS: flags of the subtraction, REPE stopping at the first
+ * difference and REPNE at the first match, with rSI/rDI/rCX as far as
+ * they went; no write anywhere. */
+static void test_compare_strings(void)
+{
+    start(FAKE_LONG4);
+    memcpy(f->dev + 0x100, "abcdXf", 6);
+    memcpy(f->ram + 0x9000, "abcdYf", 6);
+    memcpy(ex.dev + 0x100, "abcdXf", 6);
+    memcpy(ex.ram + 0x9000, "abcdYf", 6);
+    f->full.gpr[X86_RSI] = DEV + 0x100;
+    f->full.gpr[X86_RDI] = 0x9000;
+    f->full.gpr[X86_RCX] = 6;
+    CHECK_EQ(run(CODE(0xf3, 0xa6)), EMU_OK); /* repe cmpsb */
+    /* stopped after 'X' vs 'Y' (the 5th): 'X' - 'Y' borrows */
+    ex.regs.gpr[X86_RSI] = DEV + 0x105;
+    ex.regs.gpr[X86_RDI] = 0x9005;
+    ex.regs.gpr[X86_RCX] = 1;
+    ex.regs.rflags = (ex.regs.rflags & ~(uint64_t)X86_FL_ARITH) | X86_FL_CF | X86_FL_SF |
+                     X86_FL_AF | X86_FL_PF;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    CHECK_EQ(f->nlog, 5); /* five reads of the device, no write */
+    /* repne scasb: AL = 'd' is found at the 4th byte */
+    start(FAKE_LONG4);
+    memcpy(f->dev + 0x200, "abcdef", 6);
+    memcpy(ex.dev + 0x200, "abcdef", 6);
+    f->full.gpr[X86_RAX] = 'd';
+    f->full.gpr[X86_RDI] = DEV + 0x200;
+    f->full.gpr[X86_RCX] = 100;
+    CHECK_EQ(run(CODE(0xf2, 0xae)), EMU_OK);
+    ex.regs.gpr[X86_RDI] = DEV + 0x204;
+    ex.regs.gpr[X86_RCX] = 96;
+    ex.regs.rflags = (ex.regs.rflags & ~(uint64_t)X86_FL_ARITH) | X86_FL_ZF | X86_FL_PF;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    /* cmpsd without REP, DF=1: one element, both pointers down by 4 */
+    start(FAKE_LONG4);
+    put(f->dev + 0x300, 7, 4);
+    put(ex.dev + 0x300, 7, 4);
+    put(f->ram + 0x9100, 9, 4);
+    put(ex.ram + 0x9100, 9, 4);
+    f->full.rflags |= X86_FL_DF;
+    f->full.gpr[X86_RSI] = 0x9100;
+    f->full.gpr[X86_RDI] = DEV + 0x300;
+    f->full.gpr[X86_RCX] = 3;
+    CHECK_EQ(run(CODE(0xa7)), EMU_OK);
+    ex.regs.gpr[X86_RSI] = 0x90fc;
+    ex.regs.gpr[X86_RDI] = DEV + 0x2fc;
+    ex.regs.rflags = (ex.regs.rflags & ~(uint64_t)X86_FL_ARITH) | X86_FL_DF; /* 9 - 7 = 2 */
+    CHECK_EQ(fake_diff(f, &ex), 0);
+}
+
 /* ----------------------------------------------- batching equivalence */
 
 static uint64_t rng = 0x12345678abcdefull;
@@ -252,6 +303,7 @@ int main(void)
     RUN(test_single);
     RUN(test_rep_stosd_page);
     RUN(test_rep_zero_and_sizes);
+    RUN(test_compare_strings);
     RUN(test_rep_batching_equivalence);
     RUN(test_rep_bounded);
     if (f)
