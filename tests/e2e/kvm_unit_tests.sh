@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# kvm_unit_tests.sh: KVM's own test suite (kvm-unit-tests, x86) under hv on
+# the pc machine in Bochs (docs/kvm-unit-tests.md).
+#
+# The suite's source is read-only beside the repository
+# (../shared/kvm-unit-tests, see its PROVENANCE.txt): it is copied into
+# build/kvm-unit-tests, configured and built there (about 30 s), and the
+# tests of RUN below boot in one hv.cfg, one fresh pc machine each.  Every
+# "PASS:", "FAIL:" and "SKIP:" line the tests print is counted, and a test
+# that does not end with status 0 counts one failure more; the last line is
+#
+#   kvm-unit-tests: N passed, M failed, K skipped
+#
+# Without the suite's folder it prints one "skipped" line and succeeds.
+#
+#   KUT_SRC=DIR       the suite's source (default ../shared/kvm-unit-tests)
+#   KUT_TESTS="a b"   run these tests instead of RUN
+#   KUT_KEEP=1        keep the serial log in /tmp
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+src=${KUT_SRC:-../shared/kvm-unit-tests}
+out=build/kvm-unit-tests
+efi=${HV_EFI:-build/hv.efi}
+
+# The tests that pass under hv today, with the RAM and time each needs.
+# The others, and why, are in docs/kvm-unit-tests.md.
+RUN=${KUT_TESTS:-"tsc tsc_adjust ioapic setjmp rmap_chain pcid xsave smap umip memory vmexit"}
+
+if [ ! -d "$src" ]; then
+    echo "kvm-unit-tests: skipped ($src not found; see docs/kvm-unit-tests.md)"
+    exit 0
+fi
+if [ ! -f "$efi" ]; then
+    echo "kvm-unit-tests: 0 passed, 1 failed, 0 skipped ($efi not built)"
+    exit 1
+fi
+
+# ---- build (only when the copy is missing or older than the source)
+if [ ! -f "$out/.built" ] || [ -n "$(find "$src" -newer "$out/.built" -print -quit)" ]; then
+    rm -rf "$out"
+    mkdir -p build
+    cp -r "$src" "$out"
+    chmod -R u+w "$out"
+    # A symbolic link stored as a file holding its target's path.
+    for f in $(find "$out" -type f -size -200c); do
+        t=$(head -c 200 "$f")
+        case $t in
+            ../*|./*) [ "$(wc -l < "$f")" -eq 0 ] && [ -f "$(dirname "$f")/$t" ] &&
+                          cp "$(dirname "$f")/$t" "$f" ;;
+        esac
+    done
+    if ! (cd "$out" && ./configure --arch=x86_64 && make -j2) > build/kvm-unit-tests.build.log 2>&1; then
+        tail -20 build/kvm-unit-tests.build.log
+        echo "kvm-unit-tests: 0 passed, 1 failed, 0 skipped (the suite did not build)"
+        exit 1
+    fi
+    touch "$out/.built"
+fi
+
+# ---- one boot, every test on its own pc machine
+work=$(mktemp -d /tmp/kvm-unit-tests.XXXXXX)
+if [ -n "${KUT_KEEP:-}" ]; then trap 'echo "kvm-unit-tests: log kept in $work"' EXIT
+else trap 'rm -rf "$work"' EXIT; fi
+cfg=$work/hv.cfg files=()
+for t in $RUN; do
+    f=$out/x86/$t.flat
+    [ -f "$f" ] || { echo "kvm-unit-tests: 0 passed, 1 failed, 0 skipped ($f missing)"; exit 1; }
+    echo "guest \\EFI\\hv\\guests\\$t.flat machine=pc mem=128M timeout=120 name=$t" >> "$cfg"
+    files+=(--file "$f")
+done
+tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --timeout 1200 --log "$work/raw" \
+    --cfg "$cfg" "${files[@]}" > /dev/null 2>&1
+status=$?
+tr -d '\r' < "$work/raw" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a -o 'hv: .*' > "$work/log"
+
+passed=0 failed=0 skipped=0
+for t in $RUN; do
+    run=$(sed -n "/^hv: I run: $t mode=/,/^hv: I run: $t status/p" "$work/log")
+    p=$(grep -c '^hv: I guest: PASS' <<<"$run")
+    f=$(grep -c '^hv: I guest: FAIL' <<<"$run")
+    s=$(grep -c '^hv: I guest: SKIP' <<<"$run")
+    line=$(grep -m1 "^hv: I run: $t status" <<<"$run")
+    summary=$(grep -m1 -o 'SUMMARY: .*' <<<"$run")
+    if [ "$line" != "hv: I run: $t status 0 (pass)" ]; then
+        f=$((f + 1))
+        echo "FAIL kvm-unit-tests $t: ${line:-no run line} (${summary:-no SUMMARY})"
+        grep -E '^hv: I guest: FAIL|^hv: E ' <<<"$run" | head -5 | sed 's/^/    /'
+    else
+        echo "PASS kvm-unit-tests $t: $p PASS, $f FAIL, $s SKIP (${summary:-no SUMMARY line})"
+    fi
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+echo "kvm-unit-tests: boot ended with run-bochs status $status"
+echo "kvm-unit-tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
