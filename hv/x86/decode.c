@@ -33,7 +33,7 @@ struct opent {
 #define ALIGN16 X86_F_ALIGN16
 #define XMM X86_F_XMM
 
-enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, NR_GROUPS };
+enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, G7, NR_GROUPS };
 enum { S_10, S_11, S_28, S_29, S_6E, S_7E, S_6F, S_7F, S_D6, S_C3, NR_SSE };
 enum { MP_NONE, MP_66, MP_F3, MP_F2 };
 
@@ -110,6 +110,7 @@ static const struct opent one_byte[256] = {
 };
 
 static const struct opent two_byte[256] = {
+    [0x01] = { 0, G7, MODRM | GROUP },                     /* 0F 01 /4  SMSW m16 (the memory forms) */
     [0x10] = { 0, S_10, MODRM | SSE },                     /* 0F 10  MOVUPS/MOVUPD xmm, xmm/m128 */
     [0x11] = { 0, S_11, MODRM | SSE },                     /* 0F 11  MOVUPS/MOVUPD xmm/m128, xmm */
     [0x28] = { 0, S_28, MODRM | SSE },                     /* 0F 28  MOVAPS/MOVAPD xmm, xmm/m128 */
@@ -174,6 +175,9 @@ static const struct opent groups[NR_GROUPS][8] = {
         [5] = { X86_OP_BTS, 0, LOCK },  /* 0F BA /5 ib  BTS r/m, imm8 */
         [6] = { X86_OP_BTR, 0, LOCK },  /* 0F BA /6 ib  BTR r/m, imm8 */
         [7] = { X86_OP_BTC, 0, LOCK },  /* 0F BA /7 ib  BTC r/m, imm8 */
+    },
+    [G7] = {
+        [4] = { X86_OP_SMSW, 2, MEMONLY }, /* 0F 01 /4  SMSW m16 (register forms never exit) */
     },
 };
 
@@ -247,6 +251,7 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_POP] = "pop", [X86_OP_MOVNTI] = "movnti", [X86_OP_MOVS] = "movs",
     [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods", [X86_OP_INS] = "ins",
     [X86_OP_OUTS] = "outs", [X86_OP_CMPS] = "cmps", [X86_OP_SCAS] = "scas",
+    [X86_OP_SMSW] = "smsw",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 
@@ -543,6 +548,8 @@ static void set_sizes(struct x86_insn *d, const struct opent *e, bool osz)
     /* INS/OUTS move at most 32 bits: REX.W does not widen them (SDM INS). */
     if ((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && d->opsize == 8)
         d->opsize = d->memsize = 4;
+    if (d->op == X86_OP_SMSW)
+        d->opsize = d->memsize = 2; /* the memory form stores 16 bits whatever the prefix */
     if (d->op == X86_OP_MOVNTI && d->opsize == 2)
         d->opsize = d->memsize = 4; /* not reached: 66 selects no form */
 }

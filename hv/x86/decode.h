@@ -53,6 +53,7 @@ enum x86_op {
     X86_OP_SSE_STORE, /* r/m <- low 4/8/16 bytes of xmm */
     X86_OP_INS, X86_OP_OUTS, /* string port I/O: port DX, ES:rDI / seg:rSI */
     X86_OP_CMPS, X86_OP_SCAS, /* string compares: seg:rSI with ES:rDI, rAX with ES:rDI */
+    X86_OP_SMSW,      /* m16 <- CR0[15:0] */
     X86_OP_COUNT,
 };
 

@@ -690,6 +690,11 @@ static enum emu_result execute(struct exec *x, bool *done)
         return do_string(x, done);
     case X86_OP_SSE_LOAD: case X86_OP_SSE_STORE:
         return do_sse(x);
+    case X86_OP_SMSW:
+        /* UMIP: outside ring 0 it is #GP(0) (SDM SMSW) */
+        if ((x->ctx->regs.cr4 & X86_CR4_UMIP) && x->ctx->regs.cpl > 0)
+            return emu_raise(x->ctx, EMU_INJECT_GP, 0, 0);
+        return rm_write(x, 2, x->ctx->regs.cr0 & 0xffff);
     default:
         return emu_raise(x->ctx, EMU_INJECT_UD, 0, 0);
     }

@@ -88,6 +88,7 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
     if (in->opcode_map != ZYDIS_OPCODE_MAP_0F)
         return false;
     switch (op) {
+    case 0x01: return in->raw.modrm.mod != 3 && reg == 4 && m == ZYDIS_MNEMONIC_SMSW;
     case 0xa3: case 0xab: case 0xb3: case 0xbb: case 0xba:
         return mn_in(m, MN(ZYDIS_MNEMONIC_BT, ZYDIS_MNEMONIC_BTS, ZYDIS_MNEMONIC_BTR,
                            ZYDIS_MNEMONIC_BTC));
@@ -187,6 +188,7 @@ static bool compare(const struct x86_insn *d, const ZydisDecodedInstruction *zi,
      * (Zydis still reports a 64-bit operand-size attribute for them): their
      * memory operand's size is compared below instead. */
     if (d->op != X86_OP_SSE_LOAD && d->op != X86_OP_SSE_STORE && d->op != X86_OP_MOVNTI &&
+        d->op != X86_OP_SMSW && /* its memory form is 16 bits whatever the prefixes */
         !((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && (d->rex & 8)) &&
         d->opsize * 8u != zi->operand_width)
         return false;
@@ -298,6 +300,7 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0xc7 }, 1, 0 }, { { 0xf6 }, 1, 0 }, { { 0xf6 }, 1, 2 }, { { 0xf6 }, 1, 3 },
     { { 0xf7 }, 1, 0 }, { { 0xf7 }, 1, 2 }, { { 0xf7 }, 1, 3 }, { { 0xfe }, 1, 0 },
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },
+    { { 0x0f, 0x01 }, 2, 4 },
     { { 0x0f, 0xa3 }, 2, -1 }, { { 0x0f, 0xab }, 2, -1 }, { { 0x0f, 0xb3 }, 2, -1 },
     { { 0x0f, 0xbb }, 2, -1 }, { { 0x0f, 0xba }, 2, 4 }, { { 0x0f, 0xba }, 2, 5 },
     { { 0x0f, 0xba }, 2, 6 }, { { 0x0f, 0xba }, 2, 7 }, { { 0x0f, 0xb0 }, 2, -1 },

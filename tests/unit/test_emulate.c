@@ -267,6 +267,24 @@ static void test_mov_rbx_disp8(void)
     CHECK_EQ(f->ctx.dirty, EMU_D_GPR(X86_RAX) | EMU_D_RIP);
 }
 
+/* SMSW m16 on MMIO: CR0's low 16 bits, a 16-bit store whatever the
+ * prefixes; with CR4.UMIP outside ring 0, #GP(0) and nothing stored. */
+static void test_smsw(void)
+{
+    start(FAKE_LONG4);
+    f->full.gpr[X86_RBX] = DEV + 0x40;
+    put(f->dev + 0x40, 0xeeeeeeee, 4);
+    CHECK_EQ(run(CODE(0x48, 0x0f, 0x01, 0x23)), EMU_OK); /* smsw [rbx] (REX.W) */
+    put(ex.dev + 0x40, 0xeeee0000 | (f->full.cr0 & 0xffff), 4);
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    CHECK_EQ(f->nlog, 1);
+    CHECK(fake_log_at(f, 0, DEV + 0x40, 2, true, f->full.cr0 & 0xffff));
+    f->full.cr4 |= X86_CR4_UMIP;
+    f->full.cpl = 3;
+    CHECK_EQ(run(CODE(0x0f, 0x01, 0x23)), EMU_INJECT_GP);
+    CHECK_EQ(f->nlog, 0);
+}
+
 static void test_rip_relative_and_moffs(void)
 {
     uint64_t target = DEV + 0x40;
@@ -575,6 +593,7 @@ int main(void)
     RUN(test_forms_long_mode);
     RUN(test_forms_every_mode);
     RUN(test_mov_rbx_disp8);
+    RUN(test_smsw);
     RUN(test_rip_relative_and_moffs);
     RUN(test_sib_forms);
     RUN(test_fs_gs_base);
