@@ -123,7 +123,7 @@ static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
     r->rip = vmread(VMCS_GUEST_RIP);
     r->rflags = vmread(VMCS_GUEST_RFLAGS);
     /* The guest's view of CR0/CR4: VMX-forced bits show as the shadow. */
-    r->cr0 = vmread(VMCS_GUEST_CR0);
+    r->cr0 = (vmread(VMCS_GUEST_CR0) & ~v->cr0_mask) | (v->cr0_shadow & v->cr0_mask);
     r->cr4 = vmread(VMCS_GUEST_CR4);
     r->efer = vmread(VMCS_GUEST_EFER);
     load_seg(&r->seg[X86_CS], X86_CS);

@@ -159,7 +159,7 @@ static uint64_t guest_view(uint64_t real, uint64_t mask, uint64_t shadow)
 /* MOV to CR0 (also CLTS and LMSW): the checks of SDM Vol. 2A "MOV--Move
  * to/from Control Registers", then the new value with VMX's fixed bits
  * kept underneath the shadow.  False: #GP(0) injected. */
-static bool guest_write_cr0(uint64_t val)
+static bool guest_write_cr0(struct vcpu *v, uint64_t val)
 {
     uint64_t mask = vmread(VMCS_CR0_MASK);
     uint64_t old = guest_view(vmread(VMCS_GUEST_CR0), mask, vmread(VMCS_CR0_SHADOW));
@@ -174,6 +174,7 @@ static bool guest_write_cr0(uint64_t val)
         (!(val & X86_CR0_PG) && (old & X86_CR0_PG) && long_mode_code()))
         return false;
     vmwrite(VMCS_CR0_SHADOW, val);
+    v->cr0_shadow = val;
     vmwrite(VMCS_GUEST_CR0, ((val & ~mask) | (vmread(VMCS_GUEST_CR0) & mask)));
     if ((val ^ old) & X86_CR0_PG) {
         /* Paging on with LME set activates IA-32e mode, off leaves it. */
@@ -231,18 +232,18 @@ void vmx_cr_exit(struct vcpu *v)
         val = gpr_get(v, gpr);
         if (!long_mode_code())
             val &= 0xffffffffull; /* 32-bit operand outside 64-bit code */
-        ok = cr == 0 ? guest_write_cr0(val) : cr == 4 ? guest_write_cr4(v, val)
+        ok = cr == 0 ? guest_write_cr0(v, val) : cr == 4 ? guest_write_cr4(v, val)
              : cr == 8 ? cr8_access(v, type, gpr) : false;
         break;
     case CR_MOV_FROM:
         ok = cr == 8 && cr8_access(v, type, gpr);
         break;
     case CR_CLTS:
-        ok = guest_write_cr0(shadow0 & ~X86_CR0_TS);
+        ok = guest_write_cr0(v, shadow0 & ~X86_CR0_TS);
         break;
     default: /* LMSW: bits 3:0 of the source; it can set PE, never clear it */
         val = (shadow0 & ~0xeull) | (CRQ_LMSW_SRC(q) & 0xf) | (shadow0 & X86_CR0_PE);
-        ok = guest_write_cr0(val);
+        ok = guest_write_cr0(v, val);
         break;
     }
     if (!ok) {

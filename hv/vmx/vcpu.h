@@ -46,6 +46,9 @@ struct vcpu {
     uint16_t vpid;              /* fresh for every run: no stale translations */
     /* Virtual state the guest reads and writes through exits. */
     uint64_t pat, cr8, xcr0;
+    /* CR0 bits VMX owns (the guest/host mask) and what the guest wrote
+     * there (the read shadow): kept here so an exit needs no VMREAD. */
+    uint64_t cr0_mask, cr0_shadow;
     /* The guest's TSC is the host's plus tsc_offset (VMCS TSC offsetting);
      * IA32_TSC_ADJUST counts what the guest's own writes moved it by. */
     uint64_t tsc_offset, tsc_adjust;

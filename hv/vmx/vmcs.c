@@ -148,6 +148,8 @@ static void control_regs(struct vcpu *v, uint64_t cr0_guest, uint64_t cr4_guest)
     w(VMCS_GUEST_CR4, cr4);
     w(VMCS_CR0_MASK, fixed0);
     w(VMCS_CR0_SHADOW, cr0_guest);
+    v->cr0_mask = fixed0;
+    v->cr0_shadow = cr0_guest;
     /* SMXE too: hv offers no SMX, so setting it must reach write_cr4. */
     w(VMCS_CR4_MASK, c->cr4_fixed0 | X86_CR4_VMXE | X86_CR4_SMXE);
     w(VMCS_CR4_SHADOW, cr4_guest);

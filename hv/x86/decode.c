@@ -128,6 +128,8 @@ static const struct opent two_byte[256] = {
     [0xb7] = { X86_OP_MOVZX, 2, MODRM | TOREG },           /* 0F B7 /r  MOVZX r32/64, r/m16 */
     [0xba] = { 0, G8, MODRM | GROUP | IMM8 },              /* 0F BA /4-/7 ib  BT/BTS/BTR/BTC r/m, imm8 */
     [0xbb] = { X86_OP_BTC, 0, MODRM | LOCK },              /* 0F BB /r  BTC r/m16/32/64, r16/32/64 */
+    [0xbc] = { X86_OP_BSF, 0, MODRM | TOREG },             /* 0F BC /r  BSF r16/32/64, r/m16/32/64 */
+    [0xbd] = { X86_OP_BSR, 0, MODRM | TOREG },             /* 0F BD /r  BSR r16/32/64, r/m16/32/64 */
     [0xbe] = { X86_OP_MOVSX, 1, MODRM | TOREG },           /* 0F BE /r  MOVSX r16/32/64, r/m8 */
     [0xbf] = { X86_OP_MOVSX, 2, MODRM | TOREG },           /* 0F BF /r  MOVSX r32/64, r/m16 */
     [0xc3] = { 0, S_C3, MODRM | SSE },                     /* NP 0F C3 /r  MOVNTI m32/64, r32/64 */
@@ -251,7 +253,7 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_POP] = "pop", [X86_OP_MOVNTI] = "movnti", [X86_OP_MOVS] = "movs",
     [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods", [X86_OP_INS] = "ins",
     [X86_OP_OUTS] = "outs", [X86_OP_CMPS] = "cmps", [X86_OP_SCAS] = "scas",
-    [X86_OP_SMSW] = "smsw",
+    [X86_OP_SMSW] = "smsw", [X86_OP_BSF] = "bsf", [X86_OP_BSR] = "bsr",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 
@@ -574,6 +576,8 @@ int x86_decode(struct x86_insn *d, const uint8_t *p, unsigned avail,
         return st;
     if ((e.flags & X86_F_ONLY64) && mode != X86_MODE_64)
         return X86_DEC_UNSUPPORTED; /* 63 is ARPL outside long mode */
+    if ((e.op == X86_OP_BSF || e.op == X86_OP_BSR) && (d->prefixes & X86_P_REP))
+        return X86_DEC_UNSUPPORTED; /* F3 0F BC/BD: TZCNT/LZCNT where BMI exists */
     d->op = e.op;
     d->flags = e.flags;
     d->reg = (uint8_t)(((d->modrm >> 3) & 7) | (d->rex & 4) << 1);

@@ -54,6 +54,7 @@ enum x86_op {
     X86_OP_INS, X86_OP_OUTS, /* string port I/O: port DX, ES:rDI / seg:rSI */
     X86_OP_CMPS, X86_OP_SCAS, /* string compares: seg:rSI with ES:rDI, rAX with ES:rDI */
     X86_OP_SMSW,      /* m16 <- CR0[15:0] */
+    X86_OP_BSF, X86_OP_BSR, /* bit scans: r <- index of the lowest/highest set bit of r/m */
     X86_OP_COUNT,
 };
 

@@ -336,6 +336,34 @@ static enum emu_result do_sse(struct exec *x)
     return EMU_OK;
 }
 
+/* BSF/BSR: a zero source sets ZF and leaves the destination as it was
+ * (what CPUs do; the SDM calls it undefined); otherwise ZF clear and the
+ * index.  The other arithmetic flags are undefined: kept (docs/decoder.md). */
+static enum emu_result do_bitscan(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize, i;
+    uint64_t v;
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &v);
+
+    if (rc)
+        return rc;
+    v &= emu_size_mask(sz);
+    if (!v) {
+        x->rflags |= X86_FL_ZF;
+        return EMU_OK;
+    }
+    x->rflags &= ~(uint64_t)X86_FL_ZF;
+    if (d->op == X86_OP_BSF)
+        for (i = 0; !(v >> i & 1); i++)
+            ;
+    else
+        for (i = 8 * sz - 1; !(v >> i & 1); i--)
+            ;
+    reg_set(x, d->reg, sz, i);
+    return EMU_OK;
+}
+
 /* --------------------------------------------------------------- strings */
 
 static uint64_t seg_base(struct exec *x, unsigned seg)
@@ -690,6 +718,8 @@ static enum emu_result execute(struct exec *x, bool *done)
         return do_string(x, done);
     case X86_OP_SSE_LOAD: case X86_OP_SSE_STORE:
         return do_sse(x);
+    case X86_OP_BSF: case X86_OP_BSR:
+        return do_bitscan(x);
     case X86_OP_SMSW:
         /* UMIP: outside ring 0 it is #GP(0) (SDM SMSW) */
         if ((x->ctx->regs.cr4 & X86_CR4_UMIP) && x->ctx->regs.cpl > 0)

@@ -94,6 +94,8 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
                            ZYDIS_MNEMONIC_BTC));
     case 0xb0: case 0xb1: return m == ZYDIS_MNEMONIC_CMPXCHG;
     case 0xb6: case 0xb7: return m == ZYDIS_MNEMONIC_MOVZX;
+    case 0xbc: return m == ZYDIS_MNEMONIC_BSF;
+    case 0xbd: return m == ZYDIS_MNEMONIC_BSR;
     case 0xbe: case 0xbf: return m == ZYDIS_MNEMONIC_MOVSX;
     case 0xc3: return m == ZYDIS_MNEMONIC_MOVNTI;
     case 0x10: case 0x11:
@@ -300,7 +302,7 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0xc7 }, 1, 0 }, { { 0xf6 }, 1, 0 }, { { 0xf6 }, 1, 2 }, { { 0xf6 }, 1, 3 },
     { { 0xf7 }, 1, 0 }, { { 0xf7 }, 1, 2 }, { { 0xf7 }, 1, 3 }, { { 0xfe }, 1, 0 },
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },
-    { { 0x0f, 0x01 }, 2, 4 },
+    { { 0x0f, 0x01 }, 2, 4 }, { { 0x0f, 0xbc }, 2, -1 }, { { 0x0f, 0xbd }, 2, -1 },
     { { 0x0f, 0xa3 }, 2, -1 }, { { 0x0f, 0xab }, 2, -1 }, { { 0x0f, 0xb3 }, 2, -1 },
     { { 0x0f, 0xbb }, 2, -1 }, { { 0x0f, 0xba }, 2, 4 }, { { 0x0f, 0xba }, 2, 5 },
     { { 0x0f, 0xba }, 2, 6 }, { { 0x0f, 0xba }, 2, 7 }, { { 0x0f, 0xb0 }, 2, -1 },

@@ -285,6 +285,34 @@ static void test_smsw(void)
     CHECK_EQ(f->nlog, 0);
 }
 
+/* BSF/BSR from MMIO: the index and ZF clear; a zero source sets ZF and
+ * leaves the destination; 16-bit forms merge into the register. */
+static void test_bitscan(void)
+{
+    start(FAKE_LONG4);
+    f->full.gpr[X86_RBX] = DEV + 0x50;
+    f->full.gpr[X86_RAX] = ALL1;
+    put(f->dev + 0x50, 0x00f00100, 4);
+    CHECK_EQ(run(CODE(0x0f, 0xbc, 0x03)), EMU_OK); /* bsf eax,[rbx] */
+    ex.regs.gpr[X86_RAX] = 8;
+    ex.regs.rflags &= ~(uint64_t)X86_FL_ZF;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    CHECK_EQ(run(CODE(0x48, 0x0f, 0xbd, 0x03)), EMU_OK); /* bsr rax,[rbx] (64-bit read) */
+    ex.regs.gpr[X86_RAX] = 23;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    f->full.gpr[X86_RCX] = 0x1234567890abcdefull;
+    put(f->dev + 0x50, 0, 8);
+    CHECK_EQ(run(CODE(0x66, 0x0f, 0xbc, 0x0b)), EMU_OK); /* bsf cx,[rbx]: zero */
+    ex.regs.rflags |= X86_FL_ZF;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    put(f->dev + 0x50, 0x8000, 2);
+    CHECK_EQ(run(CODE(0x66, 0x0f, 0xbd, 0x0b)), EMU_OK); /* bsr cx,[rbx] */
+    ex.regs.gpr[X86_RCX] = 0x1234567890ab000full;
+    ex.regs.rflags &= ~(uint64_t)X86_FL_ZF;
+    CHECK_EQ(fake_diff(f, &ex), 0);
+    CHECK_EQ(run(CODE(0xf3, 0x0f, 0xbc, 0x0b)), EMU_INJECT_UD); /* tzcnt: not emulated */
+}
+
 static void test_rip_relative_and_moffs(void)
 {
     uint64_t target = DEV + 0x40;
@@ -594,6 +622,7 @@ int main(void)
     RUN(test_forms_every_mode);
     RUN(test_mov_rbx_disp8);
     RUN(test_smsw);
+    RUN(test_bitscan);
     RUN(test_rip_relative_and_moffs);
     RUN(test_sib_forms);
     RUN(test_fs_gs_base);
