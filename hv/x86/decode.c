@@ -87,6 +87,8 @@ static const struct opent one_byte[256] = {
     [0xa1] = { X86_OP_MOV, 0, MOFFS | TOREG },         /* A1  MOV AX/EAX/RAX, moffs16/32/64 */
     [0xa2] = { X86_OP_MOV, 0, MOFFS | BYTE },          /* A2  MOV moffs8, AL */
     [0xa3] = { X86_OP_MOV, 0, MOFFS },                 /* A3  MOV moffs16/32/64, AX/EAX/RAX */
+    [0x69] = { X86_OP_IMUL2, 0, MODRM | TOREG | IMMZ },/* 69 /r iw/id  IMUL r, r/m, imm16/32 */
+    [0x6b] = { X86_OP_IMUL2, 0, MODRM | TOREG | IMM8 },/* 6B /r ib  IMUL r, r/m, imm8 */
     [0x6c] = { X86_OP_INS, 0, STRING | BYTE },         /* 6C  INS m8, DX (ES:rDI <- port DX) */
     [0x6d] = { X86_OP_INS, 0, STRING },                /* 6D  INS m16/32, DX */
     [0x6e] = { X86_OP_OUTS, 0, STRING | BYTE },        /* 6E  OUTS DX, m8 (port DX <- DS:rSI) */
@@ -128,6 +130,7 @@ static const struct opent two_byte[256] = {
     [0xb7] = { X86_OP_MOVZX, 2, MODRM | TOREG },           /* 0F B7 /r  MOVZX r32/64, r/m16 */
     [0xba] = { 0, G8, MODRM | GROUP | IMM8 },              /* 0F BA /4-/7 ib  BT/BTS/BTR/BTC r/m, imm8 */
     [0xbb] = { X86_OP_BTC, 0, MODRM | LOCK },              /* 0F BB /r  BTC r/m16/32/64, r16/32/64 */
+    [0xaf] = { X86_OP_IMUL2, 0, MODRM | TOREG },           /* 0F AF /r  IMUL r16/32/64, r/m16/32/64 */
     [0xbc] = { X86_OP_BSF, 0, MODRM | TOREG },             /* 0F BC /r  BSF r16/32/64, r/m16/32/64 */
     [0xbd] = { X86_OP_BSR, 0, MODRM | TOREG },             /* 0F BD /r  BSR r16/32/64, r/m16/32/64 */
     [0xbe] = { X86_OP_MOVSX, 1, MODRM | TOREG },           /* 0F BE /r  MOVSX r16/32/64, r/m8 */
@@ -151,11 +154,19 @@ static const struct opent groups[NR_GROUPS][8] = {
         [0] = { X86_OP_TEST, 0, IMM8 }, /* F6 /0 ib  TEST r/m8, imm8 */
         [2] = { X86_OP_NOT, 0, LOCK },  /* F6 /2  NOT r/m8 */
         [3] = { X86_OP_NEG, 0, LOCK },  /* F6 /3  NEG r/m8 */
+        [4] = { X86_OP_MUL1, 0, 0 },    /* F6 /4  MUL r/m8 (AX <- AL * r/m8) */
+        [5] = { X86_OP_IMUL1, 0, 0 },   /* F6 /5  IMUL r/m8 */
+        [6] = { X86_OP_DIV, 0, 0 },     /* F6 /6  DIV r/m8 (AL, AH <- AX / r/m8) */
+        [7] = { X86_OP_IDIV, 0, 0 },    /* F6 /7  IDIV r/m8 */
     },
     [G3V] = {
         [0] = { X86_OP_TEST, 0, IMMZ }, /* F7 /0 iw/id  TEST r/m16/32/64, imm16/32 */
         [2] = { X86_OP_NOT, 0, LOCK },  /* F7 /2  NOT r/m16/32/64 */
         [3] = { X86_OP_NEG, 0, LOCK },  /* F7 /3  NEG r/m16/32/64 */
+        [4] = { X86_OP_MUL1, 0, 0 },    /* F7 /4  MUL r/m (rDX:rAX <- rAX * r/m) */
+        [5] = { X86_OP_IMUL1, 0, 0 },   /* F7 /5  IMUL r/m */
+        [6] = { X86_OP_DIV, 0, 0 },     /* F7 /6  DIV r/m (rAX, rDX <- rDX:rAX / r/m) */
+        [7] = { X86_OP_IDIV, 0, 0 },    /* F7 /7  IDIV r/m */
     },
     [G4] = {
         [0] = { X86_OP_INC, 0, LOCK },  /* FE /0  INC r/m8 */
@@ -254,6 +265,8 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_STOS] = "stos", [X86_OP_LODS] = "lods", [X86_OP_INS] = "ins",
     [X86_OP_OUTS] = "outs", [X86_OP_CMPS] = "cmps", [X86_OP_SCAS] = "scas",
     [X86_OP_SMSW] = "smsw", [X86_OP_BSF] = "bsf", [X86_OP_BSR] = "bsr",
+    [X86_OP_IMUL2] = "imul", [X86_OP_MUL1] = "mul", [X86_OP_IMUL1] = "imul", [X86_OP_DIV] = "div",
+    [X86_OP_IDIV] = "idiv",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 

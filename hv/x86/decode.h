@@ -55,6 +55,8 @@ enum x86_op {
     X86_OP_CMPS, X86_OP_SCAS, /* string compares: seg:rSI with ES:rDI, rAX with ES:rDI */
     X86_OP_SMSW,      /* m16 <- CR0[15:0] */
     X86_OP_BSF, X86_OP_BSR, /* bit scans: r <- index of the lowest/highest set bit of r/m */
+    X86_OP_IMUL2,     /* IMUL r, r/m [, imm]: the low half */
+    X86_OP_MUL1, X86_OP_IMUL1, X86_OP_DIV, X86_OP_IDIV, /* with rDX:rAX (AX) */
     X86_OP_COUNT,
 };
 

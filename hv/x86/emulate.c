@@ -23,7 +23,7 @@ struct exec {
 static const uint8_t fault_vector[] = {
     [EMU_INJECT_UD] = X86_VEC_UD, [EMU_INJECT_NM] = X86_VEC_NM,
     [EMU_INJECT_SS] = X86_VEC_SS, [EMU_INJECT_GP] = X86_VEC_GP,
-    [EMU_INJECT_PF] = X86_VEC_PF,
+    [EMU_INJECT_PF] = X86_VEC_PF, [EMU_INJECT_DE] = X86_VEC_DE,
 };
 
 enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
@@ -42,6 +42,7 @@ const char *emu_result_name(enum emu_result r)
     static const char *const names[] = {
         [EMU_OK] = "ok", [EMU_INJECT_UD] = "#UD", [EMU_INJECT_NM] = "#NM",
         [EMU_INJECT_SS] = "#SS", [EMU_INJECT_GP] = "#GP", [EMU_INJECT_PF] = "#PF",
+        [EMU_INJECT_DE] = "#DE",
     };
     return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
 }
@@ -361,6 +362,150 @@ static enum emu_result do_bitscan(struct exec *x)
         for (i = 8 * sz - 1; !(v >> i & 1); i--)
             ;
     reg_set(x, d->reg, sz, i);
+    return EMU_OK;
+}
+
+/* ------------------------------------------------ multiply and divide
+ * SDM MUL, IMUL, DIV, IDIV.  CF and OF say whether the product needed its
+ * high half; SF, ZF, AF and PF (and every flag of DIV/IDIV) are undefined
+ * and kept as they were (docs/decoder.md). */
+
+typedef unsigned __int128 u128;
+typedef __int128 s128;
+
+static int64_t sext(uint64_t v, unsigned sz)
+{
+    unsigned s = 64 - 8 * sz;
+
+    return (int64_t)(v << s) >> s;
+}
+
+static void set_cf_of(struct exec *x, bool overflow)
+{
+    x->rflags &= ~(uint64_t)(X86_FL_CF | X86_FL_OF);
+    if (overflow)
+        x->rflags |= X86_FL_CF | X86_FL_OF;
+}
+
+/* IMUL r, r/m (0F AF) and IMUL r, r/m, imm (69, 6B): the low half. */
+static enum emu_result do_imul2(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize;
+    uint64_t m;
+    s128 p;
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &m);
+
+    if (rc)
+        return rc;
+    p = (s128)sext(m, sz) * (d->imm_size ? (s128)(int64_t)d->imm
+                                         : (s128)sext(reg_get(x, d->reg, sz), sz));
+    set_cf_of(x, p != (s128)sext((uint64_t)p, sz));
+    reg_set(x, d->reg, sz, (uint64_t)p);
+    return EMU_OK;
+}
+
+/* The accumulator pair of a size: AL/AH as AX for bytes, else rAX/rDX. */
+static void acc_set(struct exec *x, unsigned sz, uint64_t lo, uint64_t hi)
+{
+    if (sz == 1) {
+        reg_set(x, X86_RAX, 2, (lo & 0xff) | (hi & 0xff) << 8);
+        return;
+    }
+    reg_set(x, X86_RAX, sz, lo);
+    reg_set(x, X86_RDX, sz, hi);
+}
+
+/* MUL, IMUL with one operand (F6/F7 /4, /5): rDX:rAX (AX) = rAX * r/m. */
+static enum emu_result do_mul1(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize, bits = 8 * sz;
+    uint64_t m, a = reg_get(x, X86_RAX, sz), lo, hi;
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &m);
+
+    if (rc)
+        return rc;
+    if (d->op == X86_OP_MUL1) {
+        u128 p = (u128)(m & emu_size_mask(sz)) * (a & emu_size_mask(sz));
+
+        lo = (uint64_t)p & emu_size_mask(sz);
+        hi = (uint64_t)(p >> bits) & emu_size_mask(sz);
+        set_cf_of(x, hi != 0);
+    } else {
+        s128 p = (s128)sext(m, sz) * sext(a, sz);
+
+        lo = (uint64_t)p & emu_size_mask(sz);
+        hi = (uint64_t)((u128)p >> bits) & emu_size_mask(sz);
+        set_cf_of(x, p != (s128)sext(lo, sz));
+    }
+    acc_set(x, sz, lo, hi);
+    return EMU_OK;
+}
+
+/* n / d for a 128-bit n and a 64-bit d, bit by bit (no runtime helper in
+ * hv.efi); the caller has checked that the quotient fits 64 bits. */
+static uint64_t udiv128(u128 n, uint64_t dv, uint64_t *rem)
+{
+    u128 r = 0;
+    uint64_t q = 0;
+
+    for (int i = 127; i >= 0; i--) {
+        r = r << 1 | (uint64_t)(n >> i & 1);
+        if (r >= dv) {
+            r -= dv;
+            if (i < 64)
+                q |= 1ull << i;
+        }
+    }
+    *rem = (uint64_t)r;
+    return q;
+}
+
+/* DIV, IDIV (F6/F7 /6, /7): rDX:rAX (AX) / r/m; #DE for a zero divisor or
+ * a quotient that does not fit. */
+static enum emu_result do_div(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize, bits = 8 * sz;
+    uint64_t m, mask = emu_size_mask(sz), q, r;
+    u128 n;
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &m);
+
+    if (rc)
+        return rc;
+    m &= mask;
+    if (sz == 1)
+        n = reg_get(x, X86_RAX, 2);
+    else
+        n = (u128)(reg_get(x, X86_RDX, sz) & mask) << bits | (reg_get(x, X86_RAX, sz) & mask);
+    if (!m)
+        return emu_raise(x->ctx, EMU_INJECT_DE, 0, 0);
+    if (d->op == X86_OP_DIV) {
+        if ((n >> bits) >= m)
+            return emu_raise(x->ctx, EMU_INJECT_DE, 0, 0);
+        q = udiv128(n, m, &r);
+    } else {
+        /* the 2*bits-wide dividend and the divisor, signed */
+        bool nneg = (uint64_t)(n >> (2 * bits - 1)) & 1, dneg = m >> (bits - 1) & 1;
+        u128 un = nneg ? (~n + 1) & (bits == 64 ? ~(u128)0 : ((u128)1 << 2 * bits) - 1) : n;
+        uint64_t ud = dneg ? (~m + 1) & mask : m;
+        uint64_t limit = (1ull << (bits - 1)) - (nneg == dneg); /* |q| at most */
+
+        if ((un >> bits) >= ud)
+            return emu_raise(x->ctx, EMU_INJECT_DE, 0, 0);
+        q = udiv128(un, ud, &r);
+        if (q > limit + (nneg != dneg))
+            return emu_raise(x->ctx, EMU_INJECT_DE, 0, 0);
+        if (nneg != dneg)
+            q = ~q + 1;
+        if (nneg)
+            r = ~r + 1;
+    }
+    if (sz == 1)
+        reg_set(x, X86_RAX, 2, (q & 0xff) | (r & 0xff) << 8);
+    else
+        acc_set(x, sz, q, r);
     return EMU_OK;
 }
 
@@ -720,6 +865,12 @@ static enum emu_result execute(struct exec *x, bool *done)
         return do_sse(x);
     case X86_OP_BSF: case X86_OP_BSR:
         return do_bitscan(x);
+    case X86_OP_IMUL2:
+        return do_imul2(x);
+    case X86_OP_MUL1: case X86_OP_IMUL1:
+        return do_mul1(x);
+    case X86_OP_DIV: case X86_OP_IDIV:
+        return do_div(x);
     case X86_OP_SMSW:
         /* UMIP: outside ring 0 it is #GP(0) (SDM SMSW) */
         if ((x->ctx->regs.cr4 & X86_CR4_UMIP) && x->ctx->regs.cpl > 0)

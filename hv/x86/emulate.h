@@ -122,6 +122,7 @@ enum emu_result {
     EMU_INJECT_SS,     /* #SS(0) */
     EMU_INJECT_GP,     /* #GP(0) */
     EMU_INJECT_PF,     /* #PF with ctx->fault.cr2 and error code */
+    EMU_INJECT_DE,     /* #DE (DIV/IDIV: divide by zero, quotient too large) */
 };
 
 /* The exception to inject when emu_run does not return EMU_OK. */

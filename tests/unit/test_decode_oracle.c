@@ -79,7 +79,8 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
         case 0x6c: case 0x6d: case 0x6e: case 0x6f: return true; /* INS, OUTS */
         case 0xa6: case 0xa7: case 0xae: case 0xaf: return true; /* CMPS, SCAS */
         case 0xc6: case 0xc7: return reg == 0 && m == ZYDIS_MNEMONIC_MOV;
-        case 0xf6: case 0xf7: return reg == 0 || reg == 2 || reg == 3;
+        case 0xf6: case 0xf7: return reg != 1;
+        case 0x69: case 0x6b: return m == ZYDIS_MNEMONIC_IMUL;
         case 0xfe: return reg <= 1;
         case 0xff: return reg <= 1 || reg == 6;
         }
@@ -95,6 +96,7 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
     case 0xb0: case 0xb1: return m == ZYDIS_MNEMONIC_CMPXCHG;
     case 0xb6: case 0xb7: return m == ZYDIS_MNEMONIC_MOVZX;
     case 0xbc: return m == ZYDIS_MNEMONIC_BSF;
+    case 0xaf: return m == ZYDIS_MNEMONIC_IMUL;
     case 0xbd: return m == ZYDIS_MNEMONIC_BSR;
     case 0xbe: case 0xbf: return m == ZYDIS_MNEMONIC_MOVSX;
     case 0xc3: return m == ZYDIS_MNEMONIC_MOVNTI;
@@ -303,6 +305,9 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0xf7 }, 1, 0 }, { { 0xf7 }, 1, 2 }, { { 0xf7 }, 1, 3 }, { { 0xfe }, 1, 0 },
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },
     { { 0x0f, 0x01 }, 2, 4 }, { { 0x0f, 0xbc }, 2, -1 }, { { 0x0f, 0xbd }, 2, -1 },
+    { { 0x0f, 0xaf }, 2, -1 }, { { 0x69 }, 1, -1 }, { { 0x6b }, 1, -1 },
+    { { 0xf6 }, 1, 4 }, { { 0xf6 }, 1, 5 }, { { 0xf6 }, 1, 6 }, { { 0xf6 }, 1, 7 },
+    { { 0xf7 }, 1, 4 }, { { 0xf7 }, 1, 5 }, { { 0xf7 }, 1, 6 }, { { 0xf7 }, 1, 7 },
     { { 0x0f, 0xa3 }, 2, -1 }, { { 0x0f, 0xab }, 2, -1 }, { { 0x0f, 0xb3 }, 2, -1 },
     { { 0x0f, 0xbb }, 2, -1 }, { { 0x0f, 0xba }, 2, 4 }, { { 0x0f, 0xba }, 2, 5 },
     { { 0x0f, 0xba }, 2, 6 }, { { 0x0f, 0xba }, 2, 7 }, { { 0x0f, 0xb0 }, 2, -1 },
