@@ -6,6 +6,7 @@
  */
 #include "hv/guest/machine.h"
 
+#include "hv/guest/teardown.h"
 #include "hv/lib/platform.h"
 
 uint8_t machine_bios_byte(uint64_t off) { return (uint8_t)((off * 7 + 3) & 0xff); }
@@ -172,18 +173,6 @@ MemoryRegion *machine_region(struct guest_machine *m, uint64_t id)
     }
 }
 
-static void unmap(MemoryRegion *mr)
-{
-    if (mr->initialized && mr->parent)
-        memory_region_del_subregion(mr->parent, mr);
-}
-
-static void destroy(MemoryRegion *mr)
-{
-    if (mr->initialized && memory_region_destroy(mr))
-        plat_log(LOG_ERR, "machine: %s could not be destroyed", memory_region_name(mr));
-}
-
 static void destroy_devices(struct guest_machine *m)
 {
     if (m->td.container.initialized && testdev_destroy(&m->td))
@@ -208,24 +197,14 @@ void machine_destroy(struct guest_machine *m)
     /* Aliases before their targets, containers last. */
     MemoryRegion *own[] = {&m->ram_low, &m->ram_high, &m->isa_bios, &m->overlay_window,
                            &m->ram, &m->bios, &m->overlay, &m->post, &m->io, &m->system};
-    size_t i;
-
     if (!m->built)
         return;
     if (m->bus.cm) {
         coalesced_mmio_destroy(&m->cm); /* delivers what is queued */
         m->bus.cm = NULL;
     }
-    memory_region_transaction_begin();
-    if (m->as_mem.root)
-        address_space_destroy(&m->as_mem);
-    if (m->as_io.root)
-        address_space_destroy(&m->as_io);
-    for (i = 0; i < ARRAY_SIZE(mapped); i++)
-        unmap(mapped[i]);
-    memory_region_transaction_commit();
+    machine_unmap(&m->as_mem, &m->as_io, mapped, ARRAY_SIZE(mapped));
     destroy_devices(m);
-    for (i = 0; i < ARRAY_SIZE(own); i++)
-        destroy(own[i]);
+    machine_destroy_regions(own, ARRAY_SIZE(own), "machine");
     m->built = false;
 }

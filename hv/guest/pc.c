@@ -7,6 +7,7 @@
 
 #include "hv/guest/multiboot.h"
 
+#include "hv/guest/teardown.h"
 #include "hv/lib/platform.h"
 
 /* Interrupt source overrides every PC firmware reports: the PIT on IRQ 0
@@ -251,18 +252,6 @@ int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *c
     return MR_OK;
 }
 
-static void unmap(MemoryRegion *mr)
-{
-    if (mr->initialized && mr->parent)
-        memory_region_del_subregion(mr->parent, mr);
-}
-
-static void destroy(MemoryRegion *mr)
-{
-    if (mr->initialized && memory_region_destroy(mr))
-        plat_log(LOG_ERR, "pc: %s could not be destroyed", memory_region_name(mr));
-}
-
 void pc_destroy(struct pc_machine *m)
 {
     MemoryRegion *mapped[] = {
@@ -273,18 +262,9 @@ void pc_destroy(struct pc_machine *m)
     };
     MemoryRegion *own[] = {&m->ram_low, &m->ram_high, &m->ram_above, &m->ram,
                            &m->bios_area, &m->bios, &m->pci_host, &m->io, &m->system};
-    size_t i;
-
     if (!m->built)
         return;
-    memory_region_transaction_begin();
-    if (m->as_mem.root)
-        address_space_destroy(&m->as_mem);
-    if (m->as_io.root)
-        address_space_destroy(&m->as_io);
-    for (i = 0; i < ARRAY_SIZE(mapped); i++)
-        unmap(mapped[i]);
-    memory_region_transaction_commit();
+    machine_unmap(&m->as_mem, &m->as_io, mapped, ARRAY_SIZE(mapped));
     if (m->lapic.mr.initialized)
         lapic_destroy(&m->lapic);
     if (m->ioapic.mr.initialized)
@@ -305,8 +285,7 @@ void pc_destroy(struct pc_machine *m)
         fw_cfg_destroy(&m->fw_cfg);
     if (m->pm.mr.initialized)
         acpi_pm_destroy(&m->pm);
-    for (i = 0; i < ARRAY_SIZE(own); i++)
-        destroy(own[i]);
+    machine_destroy_regions(own, ARRAY_SIZE(own), "pc");
     m->built = false;
 }
 
