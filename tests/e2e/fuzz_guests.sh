@@ -28,6 +28,7 @@
 #   FUZZ_GUESTS_BUDGET=SECS     each guest's hv.cfg timeout= (default 5; empty:
 #                               hv's default)
 #   FUZZ_GUESTS_KINDS=K1,K2     only these chunk kinds (tools/gen-guest --kinds)
+#   FUZZ_GUESTS_MACHINE=M       every guest on machine M (test or pc; default: by seed)
 #   FUZZ_GUESTS_LOCK=FILE       run each boot under `flock FILE` (default: none;
 #                               set it when other emulators share the machine)
 #   FUZZ_GUESTS_KEEP=DIR        keep the guests, hv.cfg and logs in DIR
@@ -61,17 +62,28 @@ finish() {
 command -v nasm >/dev/null || { fail "fuzz setup: nasm missing (tools/deps)"; finish; }
 cp "$efi" "$work/hv.efi"     # a build running elsewhere must not change it mid-run
 
-# The guests: NAME SEED MODE MEM, one per line.
+# The guests: NAME SEED MODE MEM MACHINE EPT_PAGES, one per line.
 kinds=${FUZZ_GUESTS_KINDS:-}
+fmachine=${FUZZ_GUESTS_MACHINE:-}
 tools/gen-guest --seed "$seed0" --count "$n" --out-dir "$work" ${kinds:+--kinds "$kinds"} \
+    ${fmachine:+--machine "$fmachine"} \
     > "$work/guests" 2> "$work/gen.err" ||
     { fail "fuzz setup: tools/gen-guest --seed $seed0 --count $n failed: $(head -3 "$work/gen.err")"; }
 mapfile -t ALL < "$work/guests"
 echo "fuzz_guests: ${#ALL[@]} guests from seed $seed0, up to $per_boot per boot, cpu $cpu"
 
-repro() {   # SEED MODE MEM
-    echo "tools/gen-guest --seed $1 --mode $2 --mem $3${kinds:+ --kinds $kinds} --out /tmp/f$1.bin &&" \
-         "tools/run-bochs --guest /tmp/f$1.bin,mode=$2,mem=$3,name=f$1 --timeout 300"
+# The hv.cfg keys of a guest line: cfgkeys MODE MEM MACHINE EPT_PAGES SEP
+cfgkeys() {
+    local k="mode=$1${5}mem=$2"
+    [ "$3" = pc ] && k="$k${5}machine=pc"
+    [ "$4" != 0 ] && k="$k${5}ept-pages=$4"
+    [ -n "$budget" ] && k="$k${5}timeout=$budget"
+    echo "$k"
+}
+repro() {   # SEED MODE MEM MACHINE EPT_PAGES
+    echo "tools/gen-guest --seed $1 --mode $2 --mem $3 --machine $4${kinds:+ --kinds $kinds}" \
+         "--out /tmp/f$1.bin && tools/run-bochs --guest /tmp/f$1.bin,$(cfgkeys "$2" "$3" "$4" "$5" ,),name=f$1" \
+         "--timeout 300"
 }
 
 # Serial log -> hv's lines only (CR, the firmware's ANSI escapes dropped).
@@ -90,7 +102,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
         echo "# tests/e2e/fuzz_guests.sh $tag"
         for g in "${batch[@]}"; do
             set -- $g
-            echo "guest \\EFI\\hv\\guests\\$1.bin mode=$3 mem=$4 name=$1${budget:+ timeout=$budget}"
+            echo "guest \\EFI\\hv\\guests\\$1.bin $(cfgkeys "$3" "$4" "$5" "$6" " ") name=$1"
             files+=(--file "$work/$1.bin")
         done
     } > "$cfg"
@@ -156,7 +168,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
     notrun=()
     for g in "${batch[@]}"; do
         set -- $g
-        name=$1 s=$2 mode=$3 mem=$4
+        name=$1 s=$2 mode=$3 mem=$4 machine=$5 eptp=$6
         if ! grep -qE "^hv: I run: $name mode=" "$log"; then
             notrun+=("$g")
             continue
@@ -173,11 +185,11 @@ while [ "${#queue[@]}" -gt 0 ]; do
             why="pool after it: '${pool#hv: I run: }' (the others: $ref pages, 0 blocks)"
         [ -z "$why" ] && grep -qE '^hv: E (panic|exception):' <<<"$block" && why="hv panicked during its run"
         if [ -z "$why" ]; then
-            pass "fuzz $name (seed $s, mode $mode, mem $mem): ${st#hv: I run: $name }, ${how:-?}; pool back to $ref pages"
+            pass "fuzz $name (seed $s, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): ${st#hv: I run: $name }, ${how:-?}; pool back to $ref pages"
         else
-            fail "fuzz $name (seed $s, mode $mode, mem $mem): $why"
+            fail "fuzz $name (seed $s, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): $why"
             grep -E '^hv: (E|W vmx)' <<<"$block" | tail -6 | sed 's/^/    /'
-            echo "    reproduce: $(repro "$s" "$mode" "$mem")"
+            echo "    reproduce: $(repro "$s" "$mode" "$mem" "$machine" "$eptp")"
         fi
     done
     # A boot that died early: its guests that never started go once more
@@ -190,7 +202,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
         else
             for g in "${notrun[@]}"; do
                 set -- $g
-                fail "fuzz $1 (seed $2, mode $3, mem $4): never started (its boot ended before it)"
+                fail "fuzz $1 (seed $2, $(cfgkeys "$3" "$4" "$5" "$6" " ")): never started (its boot ended before it)"
             done
         fi
     fi
