@@ -82,7 +82,7 @@ cfgkeys() {
 }
 repro() {   # SEED MODE MEM MACHINE EPT_PAGES
     echo "tools/gen-guest --seed $1 --mode $2 --mem $3 --machine $4${kinds:+ --kinds $kinds}" \
-         "--out /tmp/f$1.bin && tools/run-bochs --guest /tmp/f$1.bin,$(cfgkeys "$2" "$3" "$4" "$5" ,),name=f$1" \
+         "--out /tmp/f$1.bin && tools/run-bochs --guest /tmp/f$1.bin,$(cfgkeys "$2" "$3" "$4" "$5" ,)" \
          "--timeout 300"
 }
 
@@ -102,7 +102,9 @@ while [ "${#queue[@]}" -gt 0 ]; do
         echo "# tests/e2e/fuzz_guests.sh $tag"
         for g in "${batch[@]}"; do
             set -- $g
-            echo "guest \\EFI\\hv\\guests\\$1.bin $(cfgkeys "$3" "$4" "$5" "$6" " ") name=$1"
+            # no name=: hv names the guest after its file (fSEED), and a line
+            # holds a path and at most 5 keys
+            echo "guest \\EFI\\hv\\guests\\$1.bin $(cfgkeys "$3" "$4" "$5" "$6" " ")"
             files+=(--file "$work/$1.bin")
         done
     } > "$cfg"
