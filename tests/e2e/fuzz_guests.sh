@@ -23,7 +23,7 @@
 #   FUZZ_GUESTS_SEED=S          first seed (default 1000: make check is reproducible)
 #   FUZZ_GUESTS_N=N             guests (default 64)
 #   FUZZ_GUESTS_PER_BOOT=K      guests per Bochs boot (default 32, hv.cfg's limit)
-#   FUZZ_GUESTS_TIMEOUT=SECS    bound of one boot (default 60 + 4 per guest)
+#   FUZZ_GUESTS_TIMEOUT=SECS    bound of one boot (default 60 + 8 per guest)
 #   FUZZ_GUESTS_CPU=MODEL       Bochs CPU model (default corei7_skylake_x)
 #   FUZZ_GUESTS_BUDGET=SECS     each guest's hv.cfg timeout= (default 5; empty:
 #                               hv's default)
@@ -96,7 +96,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
     queue=("${queue[@]:per_boot}")
     boot_no=$((boot_no + 1))
     tag="boot$boot_no"
-    t=${FUZZ_GUESTS_TIMEOUT:-$((60 + 4 * ${#batch[@]}))}
+    t=${FUZZ_GUESTS_TIMEOUT:-$((60 + 8 * ${#batch[@]}))}
     cfg="$work/$tag.cfg" files=()
     {
         echo "# tests/e2e/fuzz_guests.sh $tag"
@@ -180,6 +180,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
         pool=$(grep -oE "^hv: I run: $name: pool back to [0-9]+ pages, [0-9]+ blocks$" <<<"$block")
         how=$(grep -oE '^hv: (I guest: exited with status .*|E guest: stopped by hv: .*)' <<<"$block" |
               tail -1 | sed -E 's/^hv: . guest: //')
+        [ -n "$how" ] || how=$(grep -E '^hv: E ' <<<"$block" | tail -1 | sed -E 's/^hv: E //')
         why=""
         [ -n "$st" ] || why="no 'run: $name status' line (hv never finished this run)"
         [ -z "$why" ] && [ -z "$pool" ] && why="no 'pool back' line: $(grep -E "^hv: E run: $name" <<<"$block" | head -1)"
@@ -209,7 +210,12 @@ while [ "${#queue[@]}" -gt 0 ]; do
         fi
     fi
     # How the runs ended, for the record (not counted).
-    echo "fuzz_guests: $tag: endings: $(grep -oE '^hv: (I guest: exited with status [0-9]+|E guest: stopped by hv: .*)' "$log" |
-        sed -E 's/^hv: . guest: //' | sort | uniq -c | sort -rn | awk '{c=$1; $1=""; printf "%s%s x%d", (NR>1?";":""), $0, c}')"
+    echo "fuzz_guests: $tag: endings: $(awk '
+        /^hv: I run: [^ ]+ mode=/ { how = "" }
+        /^hv: E / && how == "" { last = substr($0, 7) }
+        /^hv: (I guest: exited with status [0-9]+|E guest: stopped by hv: )/ { how = $0; sub(/^hv: . guest: /, "", how) }
+        /^hv: I run: [^ ]+ status / { print (how != "" ? how : last); how = ""; last = "" }' "$log" |
+        sed -E 's/^(exited with status [0-9]+).*/\1/' | sort | uniq -c | sort -rn |
+        awk '{c=$1; $1=""; printf "%s%s x%d", (NR>1?";":""), $0, c}')"
 done
 finish
