@@ -94,3 +94,109 @@ uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
     *rflags = (*rflags & ~keep) | (f & keep);
     return res;
 }
+
+/* Shifts and rotates (SDM SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD):
+ * the result and the flags, with count already read from imm8/CL/1.  The
+ * count is masked to 5 bits (6 for 64-bit operands); a masked count of 0
+ * changes nothing, flags included.  Where the SDM leaves a flag undefined
+ * (OF for counts above 1, AF for the shifts) the old value is kept. */
+uint64_t emu_shift(unsigned op, unsigned size, uint64_t a, uint64_t src, unsigned count,
+                   uint64_t *rflags)
+{
+    unsigned bits = 8 * size;
+    uint64_t mask = size >= 8 ? ~0ull : (1ull << bits) - 1, sign = 1ull << (bits - 1);
+    uint64_t f = *rflags, r = a & mask, cf = 0;
+    unsigned n = count & (size == 8 ? 63 : 31);
+
+    a &= mask;
+    src &= mask;
+    if (!n)
+        return a;
+    switch (op) {
+    case X86_OP_ROL:
+        n %= bits;
+        r = n ? ((a << n) | (a >> (bits - n))) & mask : a;
+        cf = r & 1;
+        break;
+    case X86_OP_ROR:
+        n %= bits;
+        r = n ? ((a >> n) | (a << (bits - n))) & mask : a;
+        cf = (r & sign) != 0;
+        break;
+    case X86_OP_RCL:
+    case X86_OP_RCR: {
+        /* rotate the bits+1 wide value CF:a, one step at a time */
+        unsigned steps = n % (bits + 1);
+
+        cf = (f & X86_FL_CF) != 0;
+        r = a;
+        for (unsigned i = 0; i < steps; i++) {
+            uint64_t out;
+
+            if (op == X86_OP_RCL) {
+                out = (r & sign) != 0;
+                r = ((r << 1) | cf) & mask;
+            } else {
+                out = r & 1;
+                r = (r >> 1) | (cf ? sign : 0);
+            }
+            cf = out;
+        }
+        break;
+    }
+    case X86_OP_SHL:
+        cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
+        r = n < bits ? (a << n) & mask : 0;
+        break;
+    case X86_OP_SHR:
+        cf = n <= bits ? (a >> (n - 1)) & 1 : 0;
+        r = n < bits ? a >> n : 0;
+        break;
+    case X86_OP_SAR: {
+        int64_t s = (int64_t)(a << (64 - bits)) >> (64 - bits);
+
+        cf = (uint64_t)(s >> (n - 1 < bits ? n - 1 : bits - 1)) & 1;
+        r = (uint64_t)(s >> (n < bits ? n : bits - 1)) & mask;
+        break;
+    }
+    case X86_OP_SHLD:
+        if (n > bits)
+            return a; /* undefined (16-bit operands only): unchanged */
+        cf = (a >> (bits - n)) & 1;
+        r = n == bits ? src : ((a << n) | (src >> (bits - n))) & mask;
+        break;
+    case X86_OP_SHRD:
+        if (n > bits)
+            return a;
+        cf = (a >> (n - 1)) & 1;
+        r = n == bits ? src : ((a >> n) | (src << (bits - n))) & mask;
+        break;
+    default:
+        return a;
+    }
+    f &= ~(uint64_t)X86_FL_CF;
+    f |= cf ? X86_FL_CF : 0;
+    if (op != X86_OP_ROL && op != X86_OP_ROR && op != X86_OP_RCL && op != X86_OP_RCR)
+        f = (f & ~(uint64_t)(X86_FL_ZF | X86_FL_SF | X86_FL_PF)) | szp(r, mask, sign);
+    if (n == 1) {
+        bool of;
+
+        switch (op) {
+        case X86_OP_SHL: case X86_OP_ROL: case X86_OP_RCL: case X86_OP_SHLD:
+            of = ((r & sign) != 0) != (cf != 0);
+            break;
+        case X86_OP_SHR: case X86_OP_SHRD:
+            of = ((a ^ r) & sign) != 0; /* the sign changed */
+            break;
+        case X86_OP_SAR:
+            of = false;
+            break;
+        default: /* ROR, RCR: the two top bits of the result differ */
+            of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1;
+            break;
+        }
+        f = (f & ~(uint64_t)X86_FL_OF) | (of ? X86_FL_OF : 0);
+    }
+    *rflags = f;
+    return r;
+}

@@ -33,7 +33,7 @@ struct opent {
 #define ALIGN16 X86_F_ALIGN16
 #define XMM X86_F_XMM
 
-enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, G7, NR_GROUPS };
+enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, G7, G2, NR_GROUPS };
 enum { S_10, S_11, S_28, S_29, S_6E, S_7E, S_6F, S_7F, S_D6, S_C3, NR_SSE };
 enum { MP_NONE, MP_66, MP_F3, MP_F2 };
 
@@ -103,6 +103,12 @@ static const struct opent one_byte[256] = {
     [0xad] = { X86_OP_LODS, 0, STRING | TOREG },       /* AD  LODS m16/32/64 */
     [0xae] = { X86_OP_SCAS, 0, STRING | BYTE },        /* AE  SCAS m8 (AL - ES:rDI) */
     [0xaf] = { X86_OP_SCAS, 0, STRING },               /* AF  SCAS m16/32/64 */
+    [0xc0] = { 0, G2, MODRM | GROUP | BYTE | IMM8 },   /* C0 /r ib  ROL..SAR r/m8, imm8 */
+    [0xc1] = { 0, G2, MODRM | GROUP | IMM8 },          /* C1 /r ib  ROL..SAR r/m16/32/64, imm8 */
+    [0xd0] = { 0, G2, MODRM | GROUP | BYTE },          /* D0 /r  ROL..SAR r/m8, 1 */
+    [0xd1] = { 0, G2, MODRM | GROUP },                 /* D1 /r  ROL..SAR r/m16/32/64, 1 */
+    [0xd2] = { 0, G2, MODRM | GROUP | BYTE },          /* D2 /r  ROL..SAR r/m8, CL */
+    [0xd3] = { 0, G2, MODRM | GROUP },                 /* D3 /r  ROL..SAR r/m16/32/64, CL */
     [0xc6] = { 0, G11, MODRM | GROUP | BYTE | IMM8 },  /* C6 /0 ib  MOV r/m8, imm8 */
     [0xc7] = { 0, G11, MODRM | GROUP | IMMZ },         /* C7 /0 iw/id  MOV r/m16/32/64, imm16/32 */
     [0xf6] = { 0, G3B, MODRM | GROUP | BYTE },         /* F6 /0,/2,/3  TEST/NOT/NEG r/m8 */
@@ -122,7 +128,11 @@ static const struct opent two_byte[256] = {
     [0x7e] = { 0, S_7E, MODRM | SSE },                     /* 66 0F 7E MOVD/MOVQ r/m, xmm; F3 0F 7E MOVQ xmm, xmm/m64 */
     [0x7f] = { 0, S_7F, MODRM | SSE },                     /* 66/F3 0F 7F  MOVDQA/MOVDQU xmm/m128, xmm */
     [0xa3] = { X86_OP_BT, 0, MODRM },                      /* 0F A3 /r  BT r/m16/32/64, r16/32/64 */
+    [0xa4] = { X86_OP_SHLD, 0, MODRM | IMM8 },             /* 0F A4 /r ib  SHLD r/m, r, imm8 */
+    [0xa5] = { X86_OP_SHLD, 0, MODRM },                    /* 0F A5 /r  SHLD r/m, r, CL */
     [0xab] = { X86_OP_BTS, 0, MODRM | LOCK },              /* 0F AB /r  BTS r/m16/32/64, r16/32/64 */
+    [0xac] = { X86_OP_SHRD, 0, MODRM | IMM8 },             /* 0F AC /r ib  SHRD r/m, r, imm8 */
+    [0xad] = { X86_OP_SHRD, 0, MODRM },                    /* 0F AD /r  SHRD r/m, r, CL */
     [0xb0] = { X86_OP_CMPXCHG, 0, MODRM | BYTE | LOCK },   /* 0F B0 /r  CMPXCHG r/m8, r8 */
     [0xb1] = { X86_OP_CMPXCHG, 0, MODRM | LOCK },          /* 0F B1 /r  CMPXCHG r/m16/32/64, r16/32/64 */
     [0xb3] = { X86_OP_BTR, 0, MODRM | LOCK },              /* 0F B3 /r  BTR r/m16/32/64, r16/32/64 */
@@ -188,6 +198,15 @@ static const struct opent groups[NR_GROUPS][8] = {
         [5] = { X86_OP_BTS, 0, LOCK },  /* 0F BA /5 ib  BTS r/m, imm8 */
         [6] = { X86_OP_BTR, 0, LOCK },  /* 0F BA /6 ib  BTR r/m, imm8 */
         [7] = { X86_OP_BTC, 0, LOCK },  /* 0F BA /7 ib  BTC r/m, imm8 */
+    },
+    [G2] = {
+        [0] = { X86_OP_ROL, 0, 0 },     /* C0-D3 /0  ROL */
+        [1] = { X86_OP_ROR, 0, 0 },     /* C0-D3 /1  ROR */
+        [2] = { X86_OP_RCL, 0, 0 },     /* C0-D3 /2  RCL */
+        [3] = { X86_OP_RCR, 0, 0 },     /* C0-D3 /3  RCR */
+        [4] = { X86_OP_SHL, 0, 0 },     /* C0-D3 /4  SHL/SAL */
+        [5] = { X86_OP_SHR, 0, 0 },     /* C0-D3 /5  SHR */
+        [7] = { X86_OP_SAR, 0, 0 },     /* C0-D3 /7  SAR */
     },
     [G7] = {
         [4] = { X86_OP_SMSW, 2, MEMONLY }, /* 0F 01 /4  SMSW m16 (register forms never exit) */
@@ -266,7 +285,9 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_OUTS] = "outs", [X86_OP_CMPS] = "cmps", [X86_OP_SCAS] = "scas",
     [X86_OP_SMSW] = "smsw", [X86_OP_BSF] = "bsf", [X86_OP_BSR] = "bsr",
     [X86_OP_IMUL2] = "imul", [X86_OP_MUL1] = "mul", [X86_OP_IMUL1] = "imul", [X86_OP_DIV] = "div",
-    [X86_OP_IDIV] = "idiv",
+    [X86_OP_IDIV] = "idiv", [X86_OP_ROL] = "rol", [X86_OP_ROR] = "ror", [X86_OP_RCL] = "rcl",
+    [X86_OP_RCR] = "rcr", [X86_OP_SHL] = "shl", [X86_OP_SHR] = "shr", [X86_OP_SAR] = "sar",
+    [X86_OP_SHLD] = "shld", [X86_OP_SHRD] = "shrd",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
 };
 

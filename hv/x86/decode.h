@@ -57,6 +57,9 @@ enum x86_op {
     X86_OP_BSF, X86_OP_BSR, /* bit scans: r <- index of the lowest/highest set bit of r/m */
     X86_OP_IMUL2,     /* IMUL r, r/m [, imm]: the low half */
     X86_OP_MUL1, X86_OP_IMUL1, X86_OP_DIV, X86_OP_IDIV, /* with rDX:rAX (AX) */
+    /* shifts and rotates of r/m by imm8, 1 or CL (the opcode says which) */
+    X86_OP_ROL, X86_OP_ROR, X86_OP_RCL, X86_OP_RCR, X86_OP_SHL, X86_OP_SHR, X86_OP_SAR,
+    X86_OP_SHLD, X86_OP_SHRD, /* r/m, r, imm8/CL */
     X86_OP_COUNT,
 };
 

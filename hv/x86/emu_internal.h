@@ -49,6 +49,10 @@ enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
 /* Flags of an ALU operation (alu.c).  op: X86_OP_ADD..X86_OP_CMP, TEST,
  * INC, DEC, NEG.  Returns the result; updates the six arithmetic flags in
  * *rflags (INC/DEC keep CF). */
+/* A shift or rotate of a (with src for SHLD/SHRD) by count: the result,
+ * and the flags updated in *rflags (alu.c). */
+uint64_t emu_shift(unsigned op, unsigned size, uint64_t a, uint64_t src, unsigned count,
+                   uint64_t *rflags);
 uint64_t emu_alu(unsigned op, unsigned size, uint64_t a, uint64_t b,
                  uint64_t *rflags);
 

@@ -365,6 +365,33 @@ static enum emu_result do_bitscan(struct exec *x)
     return EMU_OK;
 }
 
+/* Shifts and rotates of r/m: the count from imm8 (C0, C1, 0F A4/AC), 1
+ * (D0, D1) or CL (D2, D3, 0F A5/AD).  A masked count of 0 leaves the
+ * operand unwritten and the flags as they were. */
+static enum emu_result do_shift(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    unsigned sz = d->opsize, count, o = d->opcode;
+    uint64_t a, r, src = 0;
+    enum emu_result rc;
+
+    if (d->imm_size)
+        count = (unsigned)d->imm & 0xff;
+    else if (d->map == 0 && (o == 0xd0 || o == 0xd1))
+        count = 1;
+    else
+        count = (unsigned)x->ctx->regs.gpr[X86_RCX] & 0xff;
+    if (d->op == X86_OP_SHLD || d->op == X86_OP_SHRD)
+        src = reg_get(x, d->reg, sz);
+    rc = rm_read(x, sz, EMU_WRITE, &a);
+    if (rc)
+        return rc;
+    if (!(count & (sz == 8 ? 63 : 31)))
+        return EMU_OK;
+    r = emu_shift(d->op, sz, a, src, count, &x->rflags);
+    return rm_write(x, sz, r);
+}
+
 /* ------------------------------------------------ multiply and divide
  * SDM MUL, IMUL, DIV, IDIV.  CF and OF say whether the product needed its
  * high half; SF, ZF, AF and PF (and every flag of DIV/IDIV) are undefined
@@ -867,6 +894,9 @@ static enum emu_result execute(struct exec *x, bool *done)
         return do_bitscan(x);
     case X86_OP_IMUL2:
         return do_imul2(x);
+    case X86_OP_ROL: case X86_OP_ROR: case X86_OP_RCL: case X86_OP_RCR:
+    case X86_OP_SHL: case X86_OP_SHR: case X86_OP_SAR: case X86_OP_SHLD: case X86_OP_SHRD:
+        return do_shift(x);
     case X86_OP_MUL1: case X86_OP_IMUL1:
         return do_mul1(x);
     case X86_OP_DIV: case X86_OP_IDIV:

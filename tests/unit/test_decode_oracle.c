@@ -81,6 +81,7 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
         case 0xc6: case 0xc7: return reg == 0 && m == ZYDIS_MNEMONIC_MOV;
         case 0xf6: case 0xf7: return reg != 1;
         case 0x69: case 0x6b: return m == ZYDIS_MNEMONIC_IMUL;
+        case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: return reg != 6;
         case 0xfe: return reg <= 1;
         case 0xff: return reg <= 1 || reg == 6;
         }
@@ -97,6 +98,8 @@ static bool oracle_supported(const ZydisDecodedInstruction *in, const ZydisDecod
     case 0xb6: case 0xb7: return m == ZYDIS_MNEMONIC_MOVZX;
     case 0xbc: return m == ZYDIS_MNEMONIC_BSF;
     case 0xaf: return m == ZYDIS_MNEMONIC_IMUL;
+    case 0xa4: case 0xa5: return m == ZYDIS_MNEMONIC_SHLD;
+    case 0xac: case 0xad: return m == ZYDIS_MNEMONIC_SHRD;
     case 0xbd: return m == ZYDIS_MNEMONIC_BSR;
     case 0xbe: case 0xbf: return m == ZYDIS_MNEMONIC_MOVSX;
     case 0xc3: return m == ZYDIS_MNEMONIC_MOVNTI;
@@ -239,7 +242,10 @@ static bool compare(const struct x86_insn *d, const ZydisDecodedInstruction *zi,
         }
     }
     if (d->imm_size) {
-        uint64_t mask = d->op >= X86_OP_BT && d->op <= X86_OP_BTC ? 0xff
+        /* bit offsets and shift counts are unsigned 8-bit immediates */
+        bool count8 = (d->op >= X86_OP_BT && d->op <= X86_OP_BTC) ||
+                      (d->op >= X86_OP_ROL && d->op <= X86_OP_SHRD);
+        uint64_t mask = count8 ? 0xff
                       : d->opsize == 8 ? ~0ull : (1ull << (d->opsize * 8)) - 1;
         bool found = false;
 
@@ -306,6 +312,9 @@ static const struct { uint8_t b[2]; uint8_t n; int reg; } templates[] = {
     { { 0xfe }, 1, 1 }, { { 0xff }, 1, 0 }, { { 0xff }, 1, 1 }, { { 0xff }, 1, 6 },
     { { 0x0f, 0x01 }, 2, 4 }, { { 0x0f, 0xbc }, 2, -1 }, { { 0x0f, 0xbd }, 2, -1 },
     { { 0x0f, 0xaf }, 2, -1 }, { { 0x69 }, 1, -1 }, { { 0x6b }, 1, -1 },
+    { { 0x0f, 0xa4 }, 2, -1 }, { { 0x0f, 0xa5 }, 2, -1 }, { { 0x0f, 0xac }, 2, -1 },
+    { { 0x0f, 0xad }, 2, -1 }, { { 0xc0 }, 1, -1 }, { { 0xc1 }, 1, -1 }, { { 0xd0 }, 1, -1 },
+    { { 0xd1 }, 1, -1 }, { { 0xd2 }, 1, -1 }, { { 0xd3 }, 1, -1 },
     { { 0xf6 }, 1, 4 }, { { 0xf6 }, 1, 5 }, { { 0xf6 }, 1, 6 }, { { 0xf6 }, 1, 7 },
     { { 0xf7 }, 1, 4 }, { { 0xf7 }, 1, 5 }, { { 0xf7 }, 1, 6 }, { { 0xf7 }, 1, 7 },
     { { 0x0f, 0xa3 }, 2, -1 }, { { 0x0f, 0xab }, 2, -1 }, { { 0x0f, 0xb3 }, 2, -1 },

@@ -543,7 +543,7 @@ static void test_undefined(void)
         { { 0xf0, 0x01, 0xc0 }, 3 },       /* lock add eax,eax (register) */
         { { 0xf0, 0x03, 0x06 }, 3 },       /* lock add eax,[rsi] */
         { { 0x0f, 0xc3, 0xc0 }, 3 },       /* movnti eax,eax */
-        { { 0xf7, 0x36 }, 2 },             /* div dword [rsi]: not emulated */
+        { { 0xd9, 0x06 }, 2 },             /* fld dword [rsi]: x87, not emulated */
         { { 0xc4, 0xe1, 0x79, 0x6e, 0x06 }, 5 }, /* vmovd: VEX */
         { { 0xf4 }, 1 },                   /* hlt */
     };
