@@ -29,6 +29,7 @@
 #                               hv's default)
 #   FUZZ_GUESTS_KINDS=K1,K2     only these chunk kinds (tools/gen-guest --kinds)
 #   FUZZ_GUESTS_MACHINE=M       every guest on machine M (test or pc; default: by seed)
+#   FUZZ_GUESTS_FORMAT=F        every payload as F (flat, elf or mb; default: by seed)
 #   FUZZ_GUESTS_LOCK=FILE       run each boot under `flock FILE` (default: none;
 #                               set it when other emulators share the machine)
 #   FUZZ_GUESTS_KEEP=DIR        keep the guests, hv.cfg and logs in DIR
@@ -62,11 +63,13 @@ finish() {
 command -v nasm >/dev/null || { fail "fuzz setup: nasm missing (tools/deps)"; finish; }
 cp "$efi" "$work/hv.efi"     # a build running elsewhere must not change it mid-run
 
-# The guests: NAME SEED MODE MEM MACHINE EPT_PAGES, one per line.
+# The guests: NAME SEED MODE MEM MACHINE EPT_PAGES FORMAT, one per line
+# (FORMAT flat, elf or mb, ":mutation+..." when the file's headers are
+# hostile on purpose).
 kinds=${FUZZ_GUESTS_KINDS:-}
 fmachine=${FUZZ_GUESTS_MACHINE:-}
 tools/gen-guest --seed "$seed0" --count "$n" --out-dir "$work" ${kinds:+--kinds "$kinds"} \
-    ${fmachine:+--machine "$fmachine"} \
+    ${fmachine:+--machine "$fmachine"} ${FUZZ_GUESTS_FORMAT:+--format "$FUZZ_GUESTS_FORMAT"} \
     > "$work/guests" 2> "$work/gen.err" ||
     { fail "fuzz setup: tools/gen-guest --seed $seed0 --count $n failed: $(head -3 "$work/gen.err")"; }
 mapfile -t ALL < "$work/guests"
@@ -80,8 +83,8 @@ cfgkeys() {
     [ -n "$budget" ] && k="$k${5}timeout=$budget"
     echo "$k"
 }
-repro() {   # SEED MODE MEM MACHINE EPT_PAGES
-    echo "tools/gen-guest --seed $1 --mode $2 --mem $3 --machine $4${kinds:+ --kinds $kinds}" \
+repro() {   # SEED MODE MEM MACHINE EPT_PAGES FORMAT
+    echo "tools/gen-guest --seed $1 --mode $2 --mem $3 --machine $4 --format ${6%%:*}${kinds:+ --kinds $kinds}" \
          "--out /tmp/f$1.bin && tools/run-bochs --guest /tmp/f$1.bin,$(cfgkeys "$2" "$3" "$4" "$5" ,)" \
          "--timeout 300"
 }
@@ -170,7 +173,7 @@ while [ "${#queue[@]}" -gt 0 ]; do
     notrun=()
     for g in "${batch[@]}"; do
         set -- $g
-        name=$1 s=$2 mode=$3 mem=$4 machine=$5 eptp=$6
+        name=$1 s=$2 mode=$3 mem=$4 machine=$5 eptp=$6 fmt=$7
         if ! grep -qE "^hv: I run: $name mode=" "$log"; then
             notrun+=("$g")
             continue
@@ -188,11 +191,11 @@ while [ "${#queue[@]}" -gt 0 ]; do
             why="pool after it: '${pool#hv: I run: }' (the others: $ref pages, 0 blocks)"
         [ -z "$why" ] && grep -qE '^hv: E (panic|exception):' <<<"$block" && why="hv panicked during its run"
         if [ -z "$why" ]; then
-            pass "fuzz $name (seed $s, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): ${st#hv: I run: $name }, ${how:-?}; pool back to $ref pages"
+            pass "fuzz $name (seed $s, $fmt, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): ${st#hv: I run: $name }, ${how:-?}; pool back to $ref pages"
         else
-            fail "fuzz $name (seed $s, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): $why"
+            fail "fuzz $name (seed $s, $fmt, $(cfgkeys "$mode" "$mem" "$machine" "$eptp" " ")): $why"
             grep -E '^hv: (E|W vmx)' <<<"$block" | tail -6 | sed 's/^/    /'
-            echo "    reproduce: $(repro "$s" "$mode" "$mem" "$machine" "$eptp")"
+            echo "    reproduce: $(repro "$s" "$mode" "$mem" "$machine" "$eptp" "$fmt")"
         fi
     done
     # A boot that died early: its guests that never started go once more
