@@ -203,6 +203,8 @@ int ept_pml_init(EptPml *pml)
     memset(pml, 0, sizeof(*pml));
     if (!(pml->log = plat_alloc_pages(1)))
         return MR_ENOMEM;
+    for (unsigned i = 0; i < EPT_ENTRIES; i++)
+        pml->log[i] = EPT_PML_UNUSED;
     pml->index = EPT_ENTRIES - 1;
     return MR_OK;
 }
@@ -247,11 +249,28 @@ unsigned ept_pml_drain(EptListener *el, EptPml *pml)
     }
     for (unsigned i = first; i < EPT_ENTRIES; i++) {
         uint64_t gpa = pml->log[i] & ~(EPT_PAGE_SIZE - 1);
+        pml->log[i] = EPT_PML_UNUSED;
         if (report(el, gpa, EPT_PAGE_SIZE))
             note_clear(el, gpa);
     }
     pml->index = EPT_ENTRIES - 1;
     return EPT_ENTRIES - first;
+}
+
+unsigned ept_pml_check(const EptPml *pml, unsigned *first_bad)
+{
+    /* The CPU writes slot index next; 0xffff: it used all 512 (an index
+     * out of range is taken as that too, as the drain does). */
+    unsigned logged_from = pml->index < EPT_ENTRIES ? pml->index + 1u : 0;
+    unsigned bad = 0;
+
+    for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+        /* Logged slots are not checked: the SDM says bits 11:0 are 0,
+         * but Bochs 2.7 logs the whole address (drains mask them). */
+        if (i < logged_from && pml->log[i] != EPT_PML_UNUSED && !bad++ && first_bad)
+            *first_bad = i;
+    }
+    return bad;
 }
 
 bool ept_wp_fault(EptListener *el, uint64_t gpa)

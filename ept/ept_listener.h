@@ -126,6 +126,12 @@ void ept_pml_detach(EptListener *el, EptPml *pml);
 /* PML-full exit (and log_sync): reports the logged pages, resets index to
  * 511.  Returns how many entries it took. */
 unsigned ept_pml_drain(EptListener *el, EptPml *pml);
+/* Slots the CPU has not written (index and below) hold EPT_PML_UNUSED,
+ * which no logged GPA equals (bits 11:0 set); init and every drain put it
+ * back.  ept_pml_check counts the unwritten slots that do not hold it:
+ * writes into the buffer by anyone but the CPU; *first_bad is the first. */
+#define EPT_PML_UNUSED 0x6876706d6c000fffull /* "hvpml" */
+unsigned ept_pml_check(const EptPml *pml, unsigned *first_bad /* may be NULL */);
 
 /* EPT violation on a write: true when it was the write-protect logger's
  * (the page is reported dirty and writable again: resume the guest),

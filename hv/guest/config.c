@@ -153,6 +153,16 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
     return NULL;
 }
 
+/* Same key before '=' (or both without one: apply_key refuses those). */
+static bool same_key(const struct word *a, const struct word *b)
+{
+    const char *x = a->s, *y = b->s;
+
+    while (x < a->e && y < b->e && *x == *y && *x != '=')
+        x++, y++;
+    return (x == a->e || *x == '=') && (y == b->e || *y == '=');
+}
+
 static size_t split(const char *s, const char *e, struct word *w, size_t max)
 {
     size_t n = 0;
@@ -204,8 +214,10 @@ static const char *cut_append(const char *s, const char *e, struct guest_spec *g
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
-    struct word w[8];
-    size_t n, i;
+    /* "guest", the path, each of the 6 keys once (append= is cut off
+     * first), and one more word to notice a line with too many */
+    struct word w[2 + 6 + 1];
+    size_t n, i, j;
     struct guest_spec g;
     const char *err = NULL, *ctl = control_char(s, e);
     const struct word *bad = NULL;
@@ -232,15 +244,19 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
     else if (w[1].e - w[1].s >= GUEST_PATH_MAX)
         err = "path too long (127 bytes at most)", bad = &w[1];
     else if (n == ARRAY_SIZE(w))
-        err = "too many words (a path and up to 5 keys)";
+        err = "too many words (a path and each key at most once)";
     else if (gl->n == GUEST_MAX)
         err = "too many guests (32 at most)";
     if (!err) {
         copy_word(g.path, sizeof(g.path), w[1].s, w[1].e);
         default_name(&g);
-        for (i = 2; i < n && !err; i++)
-            if ((err = apply_key(&g, &w[i])))
+        for (i = 2; i < n && !err; i++) {
+            for (j = 2; j < i && !err; j++)
+                if (same_key(&w[j], &w[i]))
+                    err = "key given twice on one line";
+            if (err || (err = apply_key(&g, &w[i])))
                 bad = &w[i];
+        }
     }
     if (err) {
         if (bad)

@@ -8,13 +8,23 @@
 static uint8_t *pool_base;
 static uint64_t pool_npages;
 static uint64_t *bitmap;      /* bit set: page in use */
+static uint64_t *guard_map;   /* bit set: in use as a run's guard page */
 static uint64_t hint;         /* where the next search starts */
 static struct pool_stats stats;
 
 static uint8_t free_mark[POOL_MARK_LEN];
 static bool marking;
+static bool guarding;
 
 static bool page_used(uint64_t i) { return bitmap[i / 64] >> (i % 64) & 1; }
+static bool page_guard(uint64_t i) { return guard_map[i / 64] >> (i % 64) & 1; }
+static void set_guard(uint64_t i, bool on)
+{
+    if (on)
+        guard_map[i / 64] |= 1ull << (i % 64);
+    else
+        guard_map[i / 64] &= ~(1ull << (i % 64));
+}
 
 static void mark(uint64_t first, uint64_t n, bool used)
 {
@@ -35,18 +45,20 @@ bool pool_init(void *base, uint64_t npages)
     if (!base || ((uintptr_t)base & (PAGE - 1)))
         return false;
     words = (npages + 63) / 64;
-    bitmap_pages = (words * 8 + PAGE - 1) / PAGE;
+    bitmap_pages = (2 * words * 8 + PAGE - 1) / PAGE; /* in use, then guards */
     if (npages <= bitmap_pages)
         return false;
     pool_base = base;
     pool_npages = npages;
     bitmap = base;
+    guard_map = bitmap + words;
     memset(bitmap, 0, bitmap_pages * PAGE);
     /* The bitmap lives in the pool's first pages: mark them used. */
     mark(0, bitmap_pages, true);
     hint = bitmap_pages;
     memset(&stats, 0, sizeof(stats));
     marking = false;
+    guarding = false;
     stats.total_pages = npages;
     stats.used_pages = stats.peak_pages = bitmap_pages;
     return true;
@@ -83,24 +95,44 @@ static uint64_t find_run(uint64_t from, uint64_t n)
     return pool_npages;
 }
 
+/* A page of marks: what a guard page holds, all of it. */
+static void fill_marks(uint8_t *page)
+{
+    for (size_t off = 0; off < PAGE; off += POOL_MARK_LEN)
+        memcpy(page + off, free_mark, POOL_MARK_LEN);
+}
+
+static bool marks_intact(const uint8_t *page)
+{
+    for (size_t off = 0; off < PAGE; off += POOL_MARK_LEN)
+        if (memcmp(page + off, free_mark, POOL_MARK_LEN))
+            return false;
+    return true;
+}
+
 void *pool_alloc_pages(size_t npages)
 {
-    uint64_t first;
+    uint64_t first, take = npages + (guarding ? 1 : 0);
     void *p;
 
-    if (!pool_base || npages == 0 || npages > pool_npages) {
+    if (!pool_base || npages == 0 || take > pool_npages) {
         stats.failed++;
         return NULL;
     }
-    first = find_run(hint, npages);
+    first = find_run(hint, take);
     if (first == pool_npages)
-        first = find_run(0, npages);
+        first = find_run(0, take);
     if (first == pool_npages) {
         stats.failed++;
         return NULL;
     }
-    mark(first, npages, true);
-    hint = first + npages;
+    mark(first, take, true);
+    if (guarding) {
+        set_guard(first + npages, true);
+        fill_marks(pool_base + (first + npages) * PAGE);
+        stats.guard_pages++;
+    }
+    hint = first + take;
     stats.used_pages += npages;
     stats.page_allocs++;
     if (stats.used_pages > stats.peak_pages)
@@ -124,12 +156,25 @@ void pool_free_pages(void *p, size_t npages)
     }
     first = (uint64_t)((uint8_t *)p - pool_base) / PAGE;
     for (i = first; i < first + npages; i++) {
-        if (!page_used(i)) {
+        if (!page_used(i) || page_guard(i)) {
             stats.bad_frees++;
-            plat_log(LOG_ERR, "pool: free of %zu pages at %p: page %llu not in use",
+            plat_log(LOG_ERR, "pool: free of %zu pages at %p: page %llu not in use (or a guard)",
                      npages, p, (unsigned long long)(i - first));
             return;
         }
+    }
+    /* The run's guard goes with it, checked one last time. */
+    if (first + npages < pool_npages && page_guard(first + npages)) {
+        if (!marks_intact(pool_base + (first + npages) * PAGE)) {
+            stats.guard_errors++;
+            plat_log(LOG_ERR, "pool: the guard page after %zu pages at %p was written",
+                     npages, p);
+        }
+        set_guard(first + npages, false);
+        mark(first + npages, 1, false);
+        stats.guard_pages--;
+        if (marking)
+            memcpy(pool_base + (first + npages) * PAGE, free_mark, POOL_MARK_LEN);
     }
     mark(first, npages, false);
     stats.used_pages -= npages;
@@ -147,6 +192,27 @@ void pool_set_free_mark(const uint8_t m[POOL_MARK_LEN])
     for (uint64_t i = 0; i < pool_npages; i++)
         if (!page_used(i))
             memcpy(pool_base + i * PAGE, free_mark, POOL_MARK_LEN);
+}
+
+void pool_set_guards(bool on)
+{
+    guarding = on && marking;
+}
+
+uint64_t pool_check_guards(void (*bad)(void *ctx, const void *page), void *ctx)
+{
+    uint64_t n = 0;
+
+    for (uint64_t i = 0; pool_base && i < pool_npages; i++) {
+        if (!page_guard(i) || marks_intact(pool_base + i * PAGE))
+            continue;
+        n++;
+        stats.guard_errors++;
+        if (bad)
+            bad(ctx, pool_base + i * PAGE);
+        fill_marks(pool_base + i * PAGE); /* report once */
+    }
+    return n;
 }
 
 uint64_t pool_check_free_marks(void (*bad)(void *ctx, const void *page), void *ctx)

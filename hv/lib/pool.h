@@ -23,6 +23,8 @@ struct pool_stats {
     uint64_t page_allocs;   /* pool_alloc_pages calls that succeeded */
     uint64_t failed;        /* requests refused (exhausted or bad) */
     uint64_t bad_frees;     /* frees of memory the pool never gave out */
+    uint64_t guard_pages;   /* guard pages in use (not in used_pages) */
+    uint64_t guard_errors;  /* guard pages found written */
 };
 
 /* Takes over [base, base + npages * 4096); base must be page aligned.
@@ -46,6 +48,14 @@ void pool_get_stats(struct pool_stats *st);
 #define POOL_MARK_LEN 16
 void pool_set_free_mark(const uint8_t mark[POOL_MARK_LEN]);
 uint64_t pool_check_free_marks(void (*bad)(void *ctx, const void *page), void *ctx);
+/* Guards (on only once a mark is set): every run of pages handed out is
+ * followed by one more page, filled with the mark, that belongs to nobody.
+ * Whoever writes past the end of a run, or into the page after a table hv
+ * uses, changes it.  pool_check_guards reports each changed guard through
+ * bad(ctx, guard address) and restores it; freeing the run checks its
+ * guard too (a log line).  Runs taken before guards were on have none. */
+void pool_set_guards(bool on);
+uint64_t pool_check_guards(void (*bad)(void *ctx, const void *page), void *ctx);
 /* True when p lies inside the pool. */
 bool pool_contains(const void *p);
 

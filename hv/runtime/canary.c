@@ -29,8 +29,11 @@ bool canary_plant_boot(void)
     /* every free pool page starts with one too, and gets it back when
      * freed: a stale mapping that writes freed memory is found */
     pool_set_free_mark((const uint8_t *)HV_CANARY);
-    plat_log(LOG_INFO, "canary: \"%s\" planted in hv's image at %p, a pool page at %#llx "
-             "and every free pool page", HV_CANARY, image_copy,
+    /* ... and every run of pages taken from now on (EPT tables, VMCS,
+     * PML buffer, bitmaps, device buffers) is followed by a guard page */
+    pool_set_guards(true);
+    plat_log(LOG_INFO, "canary: \"%s\" planted in hv's image at %p, a pool page at %#llx, "
+             "every free pool page and a guard page after every run in use", HV_CANARY, image_copy,
              (unsigned long long)plat_virt_to_phys(page));
     return true;
 }
@@ -64,11 +67,19 @@ static void free_page_changed(void *ctx, const void *page)
              (unsigned long long)plat_virt_to_phys(page));
 }
 
+static void guard_changed(void *ctx, const void *page)
+{
+    (void)ctx;
+    plat_log(LOG_ERR, "canary: guard page %#llx after a run in use was written",
+             (unsigned long long)plat_virt_to_phys(page));
+}
+
 unsigned canary_check(void)
 {
     unsigned bad = check_fill("hv's image", (const uint8_t *)image_copy, 4 * HV_CANARY_LEN) +
                    check_fill("the pool page", pool_copy, PLAT_PAGE_SIZE) +
                    check_fill("the memory after guest RAM", after_ram, after_len);
 
-    return bad + (unsigned)pool_check_free_marks(free_page_changed, NULL);
+    return bad + (unsigned)pool_check_free_marks(free_page_changed, NULL) +
+           (unsigned)pool_check_guards(guard_changed, NULL);
 }

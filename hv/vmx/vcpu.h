@@ -12,6 +12,7 @@
 #include "hv/guest/pc.h"
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/caps.h"
+#include "hv/vmx/seal.h"
 #include "hv/x86/emulate.h"
 
 /* Offsets are fixed: hv/vmx/entry.asm uses them. */
@@ -59,6 +60,7 @@ struct vcpu {
     unsigned timeout_s;
     bool timer_on;
     void *msr_bitmap, *io_bitmaps; /* 1 and 2 pages */
+    struct vcpu_seal seal;         /* hv/vmx/seal.c */
 
     enum vcpu_stop stop;
     uint64_t guest_status;      /* VCPU_GUEST_EXIT: what the guest reported */

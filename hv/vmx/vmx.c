@@ -306,17 +306,21 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
 
 static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_t boot_tsc)
 {
+    unsigned ept_pages = g->ept_pages ? g->ept_pages : GUEST_EPT_PAGES_DEFAULT;
+    uint64_t status;
+
     if (!load_payload(v, g))
         return 1;
     log_entry(v, g->payload_size);
-    if (hv_ept_init(&v->ept, v->caps, vcpu_as(v),
-                    g->ept_pages ? g->ept_pages : GUEST_EPT_PAGES_DEFAULT) != MR_OK) {
-        plat_log(LOG_ERR, "ept: could not build the guest's EPT");
+    if (hv_ept_init(&v->ept, v->caps, vcpu_as(v), ept_pages) != MR_OK) {
+        plat_log(LOG_ERR, "ept: could not build the guest's EPT within ept-pages=%u "
+                 "(a larger ept-pages= in hv.cfg may help)", ept_pages);
         return 1;
     }
     hv_ept_report(&v->ept);
     if (!vmcs_load(v) || !vmcs_setup_guest(v))
         return 1;
+    vcpu_seal(v);
     plat_log(LOG_INFO, "vmx: launching the guest (%llu TSC ticks since hv.efi started)",
              (unsigned long long)(rdtsc() - boot_tsc));
     /* Nothing of an earlier guest: emulator caches, CPU state the VMCS
@@ -331,7 +335,13 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
     log_guest_window_open();
     run_loop(v);
     log_guest_window_close();
-    return finish(v);
+    status = finish(v);
+    if (vcpu_seal_check(v, vmxon_region)) {
+        plat_log(LOG_ERR, "run: %s: hv's VMCS, bitmaps, PML buffer or EPT changed while "
+                 "the guest ran", v->name);
+        status = status ? status : 1;
+    }
+    return status;
 }
 
 /* A VPID no earlier run used since the last global INVVPID: 1..65535,

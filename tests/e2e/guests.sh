@@ -151,7 +151,7 @@ if [[ " $only " == *" all "* ]]; then
     check_dirty_mode "" pml
     # The isolation guests' "no canary" only means something if hv really
     # holds the canary in its own memory during the run.
-    if grep -q '^hv: I canary: "hv-canary-7f3a9c" planted in hv.s image at .*, a pool page at .* and every free pool page' "$log"; then
+    if grep -q '^hv: I canary: "hv-canary-7f3a9c" planted in hv.s image at .*, a pool page at .*, every free pool page and a guard page after every run in use' "$log"; then
         pass "e2e isolation: hv planted the canary in its image and pool before the guests ran"
     else
         fail "e2e isolation: no 'hv: I canary: ... planted' line: the isolation checks prove nothing"

@@ -310,6 +310,41 @@ static void test_pml_bad_index(void)
     env_fini(&e);
 }
 
+/* The slots the CPU has not reached yet hold a value it never logs (low
+ * bits set): a write into the PML buffer by anyone but the CPU is found,
+ * and what the CPU logged passes, before and after drains. */
+static void test_pml_canary(void)
+{
+    struct env e;
+    uint8_t b = 1;
+
+    env_init(&e, EPT_DIRTY_PML);
+    CHECK_EQ(ept_pml_check(&e.pml, NULL), 0);
+    memory_region_set_log(&e.ram, true, DIRTY_MEMORY_VGA);
+    for (unsigned i = 0; i < 3; i++)
+        CHECK_EQ(ept_sim_write(&e.sim, RAM_GPA + i * 4096, &b, 1), SIM_OK);
+    CHECK_EQ(e.pml.index, 508);
+    CHECK_EQ(ept_pml_check(&e.pml, NULL), 0);      /* 3 logged, 509 unused */
+    e.pml.log[0] = 0;                        /* unused slots written */
+    e.pml.log[508] = RAM_GPA;                /* (the next the CPU fills) */
+    {
+        unsigned first = 9999;
+        CHECK_EQ(ept_pml_check(&e.pml, &first), 2);
+        CHECK_EQ(first, 0);
+    }
+    e.pml.log[508] = EPT_PML_UNUSED;
+    e.pml.log[0] = EPT_PML_UNUSED;
+    ept_pml_drain(&e.el, &e.pml);
+    CHECK_EQ(ept_pml_check(&e.pml, NULL), 0);      /* a drain refills every slot */
+    e.pml.index = 0xffff;                    /* all 512 logged: none unused */
+    CHECK_EQ(ept_pml_check(&e.pml, NULL), 0);
+    e.pml.index = 700;                       /* a bad index: nothing trusted */
+    CHECK_EQ(ept_pml_check(&e.pml, NULL), 0);
+    e.pml.index = 511;
+    memory_region_set_log(&e.ram, false, DIRTY_MEMORY_VGA);
+    env_fini(&e);
+}
+
 /* ------------------------------------------ logged ranges leaving the view */
 
 static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -437,6 +472,7 @@ int main(void)
     RUN(test_wp);
     RUN(test_wp_fault_filter);
     RUN(test_pml_bad_index);
+    RUN(test_pml_canary);
     RUN(test_leave_view_pml);
     RUN(test_leave_view_ad);
     RUN(test_leave_view_wp);

@@ -74,6 +74,17 @@ static void test_defaults_and_keys(void)
     CHECK_STR(gl.g[0].append, "console=ttyS0 a=b  # c");
     CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
     CHECK_STR(gl.g[1].append, "");
+    /* Every key docs/guest-abi.md lists, on one line. */
+    CHECK_EQ(parse_str("guest k.flat mode=32 mem=64M name=all timeout=9 ept-pages=40 "
+                       "machine=pc append=x=1"), 1);
+    CHECK_EQ(gl.errors, 0);
+    CHECK_EQ(gl.g[0].mode, 32);
+    CHECK_EQ(gl.g[0].mem, 64ull << 20);
+    CHECK_STR(gl.g[0].name, "all");
+    CHECK_EQ(gl.g[0].timeout, 9);
+    CHECK_EQ(gl.g[0].ept_pages, 40);
+    CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
+    CHECK_STR(gl.g[0].append, "x=1");
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -93,7 +104,8 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin name=0123456789012345678901234567890123", "name=0123");
     REFUSED("guest", "payload path");
     REFUSED("run a.bin", "guest");
-    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6", "too many");
+    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7", "too many");
+    REFUSED("guest a.bin mode=16 mem=4M mode=32", "mode=32", "given twice");
     REFUSED("guest a.bin timeout=0", "timeout=0", "1 to 86400");
     REFUSED("guest a.bin timeout=86401", "timeout=86401");
     REFUSED("guest a.bin timeout=5K", "timeout=5K");

@@ -127,6 +127,72 @@ static void test_free_marks(void)
     pool_free_pages(b, 1);
 }
 
+/* With guards on, every run handed out is followed by a page of marks that
+ * no caller owns: hv writing past the end of its EPT table, bitmap or
+ * buffer -- or anyone writing into a page in use next to it -- changes a
+ * guard, which the check reports (once) and the run's free reports too. */
+static void test_guards(void)
+{
+    static const uint8_t mark[POOL_MARK_LEN] = "hv-canary-7f3a9c";
+    struct pool_stats st;
+    uint8_t *a, *b, *c;
+    uint64_t used0;
+
+    fresh();
+    pool_set_free_mark(mark);
+    pool_set_guards(true);
+    pool_get_stats(&st);
+    used0 = st.used_pages;
+    a = pool_alloc_pages(2);
+    b = pool_alloc_pages(1);
+    CHECK(a && b);
+    CHECK(b >= a + 3 * 4096);                       /* a's guard between them */
+    for (int i = 0; i < 4096; i += POOL_MARK_LEN)
+        CHECK(memcmp(a + 2 * 4096 + i, mark, POOL_MARK_LEN) == 0);
+    pool_get_stats(&st);
+    CHECK_EQ(st.used_pages, used0 + 3);             /* guards not counted */
+    CHECK_EQ(st.guard_pages, 2);
+    CHECK_EQ(pool_check_guards(on_bad, NULL), 0);
+    CHECK_EQ(pool_check_free_marks(on_bad, NULL), 0); /* a guard is not free */
+
+    a[2 * 4096 + 4095] ^= 0x40;                      /* last byte of a's guard */
+    bad_seen = 0;
+    CHECK_EQ(pool_check_guards(on_bad, NULL), 1);
+    CHECK(bad_page == a + 2 * 4096);
+    CHECK_EQ(pool_check_guards(on_bad, NULL), 0);   /* reported once */
+
+    b[4096 + 100] = 7;                               /* b's guard, found at free */
+    bad_seen = 0;
+    pool_free_pages(b, 1);
+    CHECK_EQ(bad_seen, 0);                           /* free logs, no callback */
+    pool_get_stats(&st);
+    CHECK_EQ(st.guard_pages, 1);
+    CHECK_EQ(st.guard_errors, 2);
+    pool_free_pages(a, 2);
+    pool_get_stats(&st);
+    CHECK_EQ(st.used_pages, used0);
+    CHECK_EQ(st.guard_pages, 0);
+    CHECK_EQ(pool_check_free_marks(on_bad, NULL), 0); /* guards freed marked */
+
+    /* Byte blocks big enough for pages, and slab pages, get guards too. */
+    c = pool_alloc(3000);
+    CHECK(c != NULL);
+    pool_get_stats(&st);
+    CHECK_EQ(st.guard_pages, 1);
+    pool_free(c);
+    pool_get_stats(&st);
+    CHECK_EQ(st.guard_pages, 0);
+    /* Runs taken before guards were on free cleanly with guards on. */
+    pool_set_guards(false);
+    a = pool_alloc_pages(1);
+    pool_set_guards(true);
+    pool_free_pages(a, 1);
+    pool_get_stats(&st);
+    CHECK_EQ(st.bad_frees, 0);
+    CHECK_EQ(st.used_pages, used0);
+    pool_set_guards(false);
+}
+
 int main(void)
 {
     plat_host_set_verbosity(-1);
@@ -135,6 +201,7 @@ int main(void)
     RUN(test_bad_frees);
     RUN(test_bytes);
     RUN(test_free_marks);
+    RUN(test_guards);
     free(area);
     return test_summary("test_pool");
 }
