@@ -6,6 +6,7 @@
 #include "hv/guest/load.h"
 #include "hv/lib/host/platform_host.h"
 #include "test.h"
+#include "elf_image.h"
 
 #define RAM (4ull << 20)
 static uint8_t *ram;
@@ -15,73 +16,6 @@ static bool load(unsigned mode, const void *img, uint64_t size)
 {
     memset(ram, 0, RAM);
     return guest_load(ram, RAM, mode, img, size, &e);
-}
-
-/* ----------------------------------------------------------- ELF builder */
-
-struct seg {
-    uint64_t paddr, filesz, memsz;
-    uint32_t type;
-};
-
-static void put(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* An ELF image of the class for `bits` with the given segments; each
- * segment's file bytes are (index + 1) * 0x11 repeated.  Returns its size. */
-static size_t build_elf(uint8_t *out, unsigned bits, uint64_t entry, const struct seg *s,
-                        unsigned n)
-{
-    bool b64 = bits == 64;
-    unsigned eh = b64 ? 64 : 52, ph = b64 ? 56 : 32;
-    size_t off = eh + (size_t)n * ph;
-
-    memset(out, 0, off);
-    memcpy(out, "\x7f" "ELF", 4);
-    out[4] = b64 ? 2 : 1;
-    out[5] = 1; /* little-endian */
-    out[6] = 1;
-    put(out + 16, 2, 2);                 /* ET_EXEC */
-    put(out + 18, b64 ? 62 : 3, 2);      /* EM_X86_64 / EM_386 */
-    put(out + 20, 1, 4);
-    if (b64) {
-        put(out + 24, entry, 8);
-        put(out + 32, eh, 8);            /* phoff */
-        put(out + 52, eh, 2);
-        put(out + 54, ph, 2);
-        put(out + 56, n, 2);
-    } else {
-        put(out + 24, entry, 4);
-        put(out + 28, eh, 4);
-        put(out + 40, eh, 2);
-        put(out + 42, ph, 2);
-        put(out + 44, n, 2);
-    }
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = out + eh + i * ph;
-
-        if (b64) {
-            put(p, s[i].type, 4);
-            put(p + 8, off, 8);
-            put(p + 16, s[i].paddr, 8);
-            put(p + 24, s[i].paddr, 8);
-            put(p + 32, s[i].filesz, 8);
-            put(p + 40, s[i].memsz, 8);
-        } else {
-            put(p, s[i].type, 4);
-            put(p + 4, off, 4);
-            put(p + 8, s[i].paddr, 4);
-            put(p + 12, s[i].paddr, 4);
-            put(p + 16, s[i].filesz, 4);
-            put(p + 20, s[i].memsz, 4);
-        }
-        memset(out + off, (int)((i + 1) * 0x11), s[i].filesz);
-        off += s[i].filesz;
-    }
-    return off;
 }
 
 static uint8_t img[64 << 10];
@@ -134,12 +68,12 @@ static void test_flat_refused(void)
 
 static void test_elf32(void)
 {
-    const struct seg s[] = {
+    const struct elf_seg s[] = {
         {0x200000, 0x100, 0x1000, 1},
         {0x300000, 0x10, 0x10, 4}, /* PT_NOTE: ignored */
         {0x9000, 0x20, 0x20, 1},
     };
-    size_t n = build_elf(img, 32, 0x200010, s, 3);
+    size_t n = elf_image(img, 32, 0x200010, s, 3);
 
     CHECK(load(32, img, n));
     CHECK_STR(e.format, "ELF32");
@@ -152,7 +86,7 @@ static void test_elf32(void)
     CHECK_EQ(e.load_lo, 0x9000);
     CHECK_EQ(e.load_hi, 0x200fff);
     /* ELF32 in 16-bit mode: CS from the entry's 64 KiB segment */
-    n = build_elf(img, 32, 0x9010, &s[2], 1);
+    n = elf_image(img, 32, 0x9010, &s[2], 1);
     CHECK(load(16, img, n));
     CHECK_EQ(e.sel16, 0);
     CHECK_EQ(e.rip, 0x9010);
@@ -160,8 +94,8 @@ static void test_elf32(void)
 
 static void test_elf64(void)
 {
-    const struct seg s[] = {{0x180000, 0x40, 0x80, 1}};
-    size_t n = build_elf(img, 64, 0x180000, s, 1);
+    const struct elf_seg s[] = {{0x180000, 0x40, 0x80, 1}};
+    size_t n = elf_image(img, 64, 0x180000, s, 1);
 
     CHECK(load(64, img, n));
     CHECK_STR(e.format, "ELF64");
@@ -171,15 +105,15 @@ static void test_elf64(void)
     /* the class must match the mode */
     CHECK(!load(32, img, n));
     CHECK(strstr(plat_host_last_log(), "ELF32") != NULL);
-    n = build_elf(img, 32, 0x180000, s, 1);
+    n = elf_image(img, 32, 0x180000, s, 1);
     CHECK(!load(64, img, n));
 }
 
 /* One refused ELF and the words its log line must hold. */
-static void elf_refused(unsigned bits, uint64_t entry, const struct seg *s, unsigned nseg,
+static void elf_refused(unsigned bits, uint64_t entry, const struct elf_seg *s, unsigned nseg,
                         const char *want)
 {
-    size_t n = build_elf(img, bits, entry, s, nseg);
+    size_t n = elf_image(img, bits, entry, s, nseg);
 
     CHECK(!load(bits, img, n));
     if (!strstr(plat_host_last_log(), want)) {
@@ -190,13 +124,13 @@ static void elf_refused(unsigned bits, uint64_t entry, const struct seg *s, unsi
 
 static void test_elf_refused(void)
 {
-    const struct seg ok = {0x200000, 0x10, 0x10, 1};
-    const struct seg low = {0x7000, 0x10, 0x10, 1};      /* the GDT page */
-    const struct seg hole = {0x9f000, 0x2000, 0x2000, 1}; /* into 0xa0000 */
-    const struct seg high = {RAM - 8, 0x10, 0x10, 1};     /* past RAM */
-    const struct seg wrap = {~0ull - 4, 0x10, 0x10, 1};
-    const struct seg fat = {0x200000, 0x20, 0x10, 1};     /* filesz > memsz */
-    const struct seg note = {0x200000, 0x10, 0x10, 4};
+    const struct elf_seg ok = {0x200000, 0x10, 0x10, 1};
+    const struct elf_seg low = {0x7000, 0x10, 0x10, 1};      /* the GDT page */
+    const struct elf_seg hole = {0x9f000, 0x2000, 0x2000, 1}; /* into 0xa0000 */
+    const struct elf_seg high = {RAM - 8, 0x10, 0x10, 1};     /* past RAM */
+    const struct elf_seg wrap = {~0ull - 4, 0x10, 0x10, 1};
+    const struct elf_seg fat = {0x200000, 0x20, 0x10, 1};     /* filesz > memsz */
+    const struct elf_seg note = {0x200000, 0x10, 0x10, 4};
 
     elf_refused(32, 0x200000, &low, 1, "outside guest RAM");
     elf_refused(32, 0x9f000, &hole, 1, "outside guest RAM");
@@ -210,9 +144,9 @@ static void test_elf_refused(void)
     elf_refused(64, 0xa0000, &ok, 1, "entry");
     elf_refused(64, 0x0000800000000000ull, &ok, 1, "entry");
     elf_refused(64, 0x100, &ok, 1, "entry");
-    elf_refused(32, 0xb0000, &(struct seg){0x100000, 0x10, 0x10, 1}, 1, "entry");
+    elf_refused(32, 0xb0000, &(struct elf_seg){0x100000, 0x10, 0x10, 1}, 1, "entry");
     {
-        struct seg hi = {0x200000, 0x10, 0x10, 1};
+        struct elf_seg hi = {0x200000, 0x10, 0x10, 1};
         elf_refused(16, 0x200000, &hi, 1, "above 1 MiB");
     }
 }
@@ -221,26 +155,26 @@ static void test_elf_refused(void)
  * a segment whose file bytes lie past the end. */
 static void test_elf_malformed(void)
 {
-    const struct seg s = {0x200000, 0x10, 0x10, 1};
-    size_t n = build_elf(img, 64, 0x200000, &s, 1);
+    const struct elf_seg s = {0x200000, 0x10, 0x10, 1};
+    size_t n = elf_image(img, 64, 0x200000, &s, 1);
 
     CHECK(!load(64, img, 20));              /* truncated header */
-    put(img + 32, 0xfffffffffffffff0ull, 8); /* phoff far away */
+    put_le(img + 32, 0xfffffffffffffff0ull, 8); /* phoff far away */
     CHECK(!load(64, img, n));
-    n = build_elf(img, 64, 0x200000, &s, 1);
-    put(img + 56, 0xffff, 2);                /* phnum */
+    n = elf_image(img, 64, 0x200000, &s, 1);
+    put_le(img + 56, 0xffff, 2);                /* phnum */
     CHECK(!load(64, img, n));
-    n = build_elf(img, 64, 0x200000, &s, 1);
-    put(img + 54, 55, 2);                    /* phentsize */
+    n = elf_image(img, 64, 0x200000, &s, 1);
+    put_le(img + 54, 55, 2);                    /* phentsize */
     CHECK(!load(64, img, n));
-    n = build_elf(img, 64, 0x200000, &s, 1);
-    put(img + 64 + 8, n, 8);                 /* segment file offset at the end */
+    n = elf_image(img, 64, 0x200000, &s, 1);
+    put_le(img + 64 + 8, n, 8);                 /* segment file offset at the end */
     CHECK(!load(64, img, n));
-    n = build_elf(img, 64, 0x200000, &s, 1);
-    put(img + 18, 3, 2);                     /* machine i386 in an ELF64 */
+    n = elf_image(img, 64, 0x200000, &s, 1);
+    put_le(img + 18, 3, 2);                     /* machine i386 in an ELF64 */
     CHECK(!load(64, img, n));
-    n = build_elf(img, 32, 0x200000, &s, 1);
-    put(img + 28, 0xfffffff0u, 4);           /* ELF32 phoff */
+    n = elf_image(img, 32, 0x200000, &s, 1);
+    put_le(img + 28, 0xfffffff0u, 4);           /* ELF32 phoff */
     CHECK(!load(32, img, n));
 }
 

@@ -11,6 +11,7 @@
 #include "hv/guest/multiboot.h"
 #include "hv/lib/host/platform_host.h"
 #include "test.h"
+#include "elf_image.h"
 
 #define RAM (8ull << 20)
 static uint8_t *ram;
@@ -23,11 +24,6 @@ static bool load(const void *image, uint64_t size, const struct mb_load_args *a)
     return multiboot_load(ram, RAM, image, size, a, &e);
 }
 
-static void put(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static uint64_t get(uint64_t gpa, unsigned n)
 {
@@ -57,15 +53,15 @@ static const char *gstr(uint64_t gpa)
 static void mb_header(uint8_t *p, uint32_t flags, uint32_t header_addr, uint32_t load_addr,
                       uint32_t load_end, uint32_t bss_end, uint32_t entry)
 {
-    put(p, MB_HEADER_MAGIC, 4);
-    put(p + 4, flags, 4);
-    put(p + 8, (uint32_t)(0u - MB_HEADER_MAGIC - flags), 4);
+    put_le(p, MB_HEADER_MAGIC, 4);
+    put_le(p + 4, flags, 4);
+    put_le(p + 8, (uint32_t)(0u - MB_HEADER_MAGIC - flags), 4);
     if (flags & MB_HF_ADDRESS) {
-        put(p + 12, header_addr, 4);
-        put(p + 16, load_addr, 4);
-        put(p + 20, load_end, 4);
-        put(p + 24, bss_end, 4);
-        put(p + 28, entry, 4);
+        put_le(p + 12, header_addr, 4);
+        put_le(p + 16, load_addr, 4);
+        put_le(p + 20, load_end, 4);
+        put_le(p + 24, bss_end, 4);
+        put_le(p + 28, entry, 4);
     }
 }
 
@@ -88,64 +84,17 @@ static size_t aout_std(uint32_t flags)
     return aout(0x100, 32, flags, 0x200020, 0x200000, 0x200100, 0x203000, 0x200040);
 }
 
-struct seg {
-    uint64_t paddr, filesz, memsz;
-    uint32_t type;
-};
 
 /* An ELF image; segment i's file bytes are (i + 1) * 0x11 repeated, except
  * that the first segment's start with a multiboot header (flags mbflags). */
-static size_t elf(unsigned bits, uint64_t entry, const struct seg *s, unsigned n,
+static size_t elf(unsigned bits, uint64_t entry, const struct elf_seg *s, unsigned n,
                   uint32_t mbflags)
 {
-    bool b64 = bits == 64;
-    unsigned eh = b64 ? 64 : 52, ph = b64 ? 56 : 32;
-    size_t off = eh + (size_t)n * ph, first = off;
+    size_t size = elf_image(img, bits, entry, s, n);
+    size_t first = (bits == 64 ? 64 : 52) + (size_t)n * (bits == 64 ? 56 : 32);
 
-    memset(img, 0, off);
-    memcpy(img, "\x7f" "ELF", 4);
-    img[4] = b64 ? 2 : 1;
-    img[5] = 1;
-    img[6] = 1;
-    put(img + 16, 2, 2);
-    put(img + 18, b64 ? 62 : 3, 2);
-    put(img + 20, 1, 4);
-    if (b64) {
-        put(img + 24, entry, 8);
-        put(img + 32, eh, 8);
-        put(img + 52, eh, 2);
-        put(img + 54, ph, 2);
-        put(img + 56, n, 2);
-    } else {
-        put(img + 24, entry, 4);
-        put(img + 28, eh, 4);
-        put(img + 40, eh, 2);
-        put(img + 42, ph, 2);
-        put(img + 44, n, 2);
-    }
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t *p = img + eh + i * ph;
-
-        if (b64) {
-            put(p, s[i].type, 4);
-            put(p + 8, off, 8);
-            put(p + 16, s[i].paddr, 8);
-            put(p + 24, s[i].paddr, 8);
-            put(p + 32, s[i].filesz, 8);
-            put(p + 40, s[i].memsz, 8);
-        } else {
-            put(p, s[i].type, 4);
-            put(p + 4, off, 4);
-            put(p + 8, s[i].paddr, 4);
-            put(p + 12, s[i].paddr, 4);
-            put(p + 16, s[i].filesz, 4);
-            put(p + 20, s[i].memsz, 4);
-        }
-        memset(img + off, (int)((i + 1) * 0x11), s[i].filesz);
-        off += s[i].filesz;
-    }
     mb_header(img + first, mbflags, 0, 0, 0, 0, 0);
-    return off;
+    return size;
 }
 
 /* The machine's map as the caller would give it (RAM = 8 MiB). */
@@ -211,7 +160,7 @@ static void test_detect(void)
     /* a bad checksum is not a header; a later good one is */
     memset(img, 0, sizeof(img));
     mb_header(img, 0, 0, 0, 0, 0, 0);
-    put(img + 8, 0, 4);
+    put_le(img + 8, 0, 4);
     CHECK(!multiboot_detect(img, sizeof(img), &h));
     mb_header(img + 16, 0, 0, 0, 0, 0, 0);
     CHECK(multiboot_detect(img, sizeof(img), &h));
@@ -398,7 +347,7 @@ static void test_page_aligned_modules(void)
 /* kvm-unit-tests style: an ELF32 image, header flags 0, entry = e_entry. */
 static void test_elf32_kernel(void)
 {
-    const struct seg s[] = {
+    const struct elf_seg s[] = {
         {0x400000, 0x200, 0x200, 1},
         {0x500000, 0x10, 0x10, 4},            /* PT_NOTE: not loaded */
         {0x401000, 0x10, 0x2000, 1},
@@ -446,7 +395,7 @@ static void test_elf32_kernel(void)
 /* kvm-unit-tests' 64-bit .flat: ELF64, entered at e_entry in 32-bit mode. */
 static void test_elf64_kernel(void)
 {
-    const struct seg s[] = {{0x400000, 0x100, 0x1800, 1}};
+    const struct elf_seg s[] = {{0x400000, 0x100, 0x1800, 1}};
     size_t n = elf(64, 0x400010, s, 1, MB_HF_MEMINFO);
 
     CHECK(load(img, n, NULL));
@@ -530,7 +479,7 @@ static void test_refused_header(void)
     mb_header(img + 0x2000, 0, 0, 0, 0, 0, 0); /* past the first 8192 bytes */
     REFUSED(img, 0x4000, NULL, "no multiboot header");
     n = aout_std(0);
-    put(img + 32 + 8, 0x12345678, 4);
+    put_le(img + 32 + 8, 0x12345678, 4);
     REFUSED(img, n, NULL, "bad checksum");
     REFUSED(img, 0, NULL, "no multiboot header");
     /* flag 16 but the image ends inside the address fields */
@@ -602,7 +551,7 @@ static void test_refused_aout(void)
 
 static void test_refused_elf(void)
 {
-    const struct seg ok = {0x400000, 0x100, 0x100, 1};
+    const struct elf_seg ok = {0x400000, 0x100, 0x100, 1};
     size_t n;
 
     /* neither flag 16 nor ELF */
@@ -616,10 +565,10 @@ static void test_refused_elf(void)
     img[5] = 2;                               /* big-endian */
     REFUSED(img, n, NULL, "little-endian");
     n = elf(64, 0x400000, &ok, 1, 0);
-    put(img + 18, 3, 2);                      /* i386 in an ELF64 */
+    put_le(img + 18, 3, 2);                      /* i386 in an ELF64 */
     REFUSED(img, n, NULL, "machine 3");
     n = elf(32, 0x400000, &ok, 1, 0);
-    put(img + 42, 33, 2);                     /* phentsize */
+    put_le(img + 42, 33, 2);                     /* phentsize */
     REFUSED(img, n, NULL, "phentsize 33");
     /* truncated: the ELF header, the program headers, a segment's bytes */
     memset(img, 0, 0x40);
@@ -627,33 +576,33 @@ static void test_refused_elf(void)
     mb_header(img + 36, 0, 0, 0, 0, 0, 0);
     REFUSED(img, 48, NULL, "ELF header cut off");
     n = elf(64, 0x400000, &ok, 1, 0);
-    put(img + 56, 40, 2);                     /* phnum */
+    put_le(img + 56, 40, 2);                     /* phnum */
     REFUSED(img, n, NULL, "truncated image");
     n = elf(32, 0x400000, &ok, 1, 0);
-    put(img + 28, 0xfffffff0u, 4);            /* phoff */
+    put_le(img + 28, 0xfffffff0u, 4);            /* phoff */
     REFUSED(img, n, NULL, "truncated image");
     n = elf(32, 0x400000, &ok, 1, 0);
     REFUSED(img, n - 1, NULL, "truncated image");
     CHECK(load(img, n, NULL));
-    n = elf(64, 0x400000, &(struct seg){0x400000, 0x100, 0xff, 1}, 1, 0);
+    n = elf(64, 0x400000, &(struct elf_seg){0x400000, 0x100, 0xff, 1}, 1, 0);
     REFUSED(img, n, NULL, "p_filesz");
     {
-        const struct seg two[] = {ok, {0x400000, 0x10, 0x10, 4}};
+        const struct elf_seg two[] = {ok, {0x400000, 0x10, 0x10, 4}};
 
         n = elf(32, 0x400000, two, 2, 0);
-        put(img + 52, 4, 4);                  /* the only PT_LOAD becomes a note */
+        put_le(img + 52, 4, 4);                  /* the only PT_LOAD becomes a note */
         REFUSED(img, n, NULL, "PT_LOAD");
     }
     /* segments and entry where they may not be */
-    n = elf(32, 0x400000, (const struct seg[]){ok, {0x7000, 0x10, 0x10, 1}}, 2, 0);
+    n = elf(32, 0x400000, (const struct elf_seg[]){ok, {0x7000, 0x10, 0x10, 1}}, 2, 0);
     REFUSED(img, n, NULL, "ELF segment at 0x7000-0x700f overlaps the reserved low pages");
-    n = elf(64, 0x400000, (const struct seg[]){ok, {0xa0000, 0x10, 0x10, 1}}, 2, 0);
+    n = elf(64, 0x400000, (const struct elf_seg[]){ok, {0xa0000, 0x10, 0x10, 1}}, 2, 0);
     REFUSED(img, n, NULL, "hole");
-    n = elf(64, 0x400000, (const struct seg[]){ok, {0x100000000ull, 0x10, 0x10, 1}}, 2, 0);
+    n = elf(64, 0x400000, (const struct elf_seg[]){ok, {0x100000000ull, 0x10, 0x10, 1}}, 2, 0);
     REFUSED(img, n, NULL, "past guest RAM");
-    n = elf(64, 0x400000, (const struct seg[]){ok, {~0ull - 8, 0x10, 0x10, 1}}, 2, 0);
+    n = elf(64, 0x400000, (const struct elf_seg[]){ok, {~0ull - 8, 0x10, 0x10, 1}}, 2, 0);
     REFUSED(img, n, NULL, "past guest RAM");
-    n = elf(32, 0x400000, (const struct seg[]){{0x8000, 0x100, 0x100, 1}}, 1, 0);
+    n = elf(32, 0x400000, (const struct elf_seg[]){{0x8000, 0x100, 0x100, 1}}, 1, 0);
     REFUSED(img, n, NULL, "boot information area");
     n = elf(64, 0x100400000ull, &ok, 1, 0);
     REFUSED(img, n, NULL, "above 4 GiB");
