@@ -340,6 +340,9 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
         plat_log(LOG_ERR, "run: %s: hv's VMCS, bitmaps, PML buffer or EPT changed while "
                  "the guest ran", v->name);
         status = status ? status : 1;
+    } else {
+        plat_log(LOG_INFO, "canary: %s: VMCS, MSR and I/O bitmaps,%s EPT intact", v->name,
+                 v->ept.pml_on ? " PML buffer," : "");
     }
     return status;
 }

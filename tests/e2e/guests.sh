@@ -108,6 +108,12 @@ check_finished() {
     [ "$end" = status ] && re="^hv: I run: $name status 0 \(pass\)$"
     if grep -qE "$re" "$log"; then
         pass "${prefix}e2e $name: the guest ran to its end (summary line seen)"
+        # hv's pages for the guest re-checked after it (hv/vmx/seal.c)
+        if grep -qE "^hv: I canary: $name: VMCS, MSR and I/O bitmaps,( PML buffer,)? EPT intact$" "$log"; then
+            pass "${prefix}e2e $name: VMCS, bitmaps, PML buffer and EPT checked intact after the guest"
+        else
+            fail "${prefix}e2e $name: no 'canary: $name: ... intact' line after the guest"
+        fi
     else
         fail "${prefix}e2e $name: the guest did not finish (no summary line; last hv lines below)"
         grep -E "^hv: E " "$log" | head -5 | sed 's/^/    /'
