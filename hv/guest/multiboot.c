@@ -129,7 +129,7 @@ static uint64_t take(uint64_t *next, uint64_t len, uint64_t align)
 /* Checks the arguments' counts and strings and lays out the area. */
 static bool plan_area(const struct mb_load_args *a, struct layout *l)
 {
-    uint64_t next = MB_INFO_ADDR;
+    uint64_t next = 0; /* offsets from the area's start until place_area */
 
     if (a->nmodules > MB_MAX_MODULES || (a->nmodules && !a->modules)) {
         plat_log(LOG_ERR, "multiboot: %u modules: at most %u", a->nmodules, MB_MAX_MODULES);
@@ -164,21 +164,26 @@ static bool plan_area(const struct mb_load_args *a, struct layout *l)
     for (unsigned i = 0; i < a->nmodules; i++)
         l->modstr[i] = take(&next, l->modlen[i] + 1, 1);
     l->end = next;
-    /* Cannot happen with the limits above; kept so a change of them cannot
-     * let the area run into the kernel's RAM unnoticed. */
-    if (l->end > MB_AREA_END) {
-        plat_log(LOG_ERR, "multiboot: boot information needs %#llx-%#llx, past its area's end "
-                 "%#llx", (unsigned long long)MB_INFO_ADDR, (unsigned long long)(l->end - 1),
-                 (unsigned long long)(MB_AREA_END - 1));
-        return false;
-    }
     return true;
+}
+
+/* Moves the planned area (offsets from 0) to guest-physical base. */
+static void move_area(struct layout *l, uint64_t base)
+{
+    l->info += base;
+    l->mmap += base;
+    l->mods += base;
+    l->name += base;
+    l->cmdline += base;
+    for (unsigned i = 0; i < MB_MAX_MODULES; i++)
+        l->modstr[i] += base;
+    l->end += base;
 }
 
 /* --------------------------------------------------------------- the kernel */
 
 struct kernel {
-    uint64_t ram_size, area_end; /* the information area: MB_INFO_ADDR..area_end-1 */
+    uint64_t ram_size;
     uint64_t lo, hi;             /* first and last byte loaded (valid when loaded) */
     bool loaded;
 };
@@ -197,17 +202,32 @@ static bool kernel_range(const struct kernel *k, uint64_t gpa, uint64_t len, con
         why = "overlaps the reserved low pages 0x0-0x7fff";
     else if (gpa < HOLE_HI && end > HOLE_LO)
         why = "overlaps the hole 0xa0000-0xfffff";
-    else if (gpa < k->area_end && end > MB_INFO_ADDR)
-        why = "overlaps the boot information area";
     if (!why)
         return true;
     if (end < gpa)
         last = ~0ull;
-    plat_log(LOG_ERR, "multiboot: %s at %#llx-%#llx %s (RAM 0x8000-0x9ffff, 0x100000-%#llx; "
-             "boot information at %#llx-%#llx)", what, (unsigned long long)gpa,
-             (unsigned long long)last, why, (unsigned long long)(k->ram_size - 1),
-             (unsigned long long)MB_INFO_ADDR, (unsigned long long)(k->area_end - 1));
+    plat_log(LOG_ERR, "multiboot: %s at %#llx-%#llx %s (RAM 0x8000-0x9ffff, 0x100000-%#llx)",
+             what, (unsigned long long)gpa, (unsigned long long)last, why,
+             (unsigned long long)(k->ram_size - 1));
     return false;
+}
+
+/* Where the information area (len bytes) goes: MB_INFO_ADDR when the
+ * kernel leaves it free; else the first page after the kernel when that
+ * still ends below 640 KiB; else the first page at or above `high` (past
+ * the kernel and its modules, at least 1 MiB).  0: nowhere in RAM. */
+static uint64_t place_area(const struct kernel *k, uint64_t len, uint64_t high)
+{
+    uint64_t after = k->loaded ? align_up(k->hi + 1, PAGE) : 0;
+
+    if (!k->loaded || k->hi < MB_INFO_ADDR || k->lo >= MB_INFO_ADDR + len)
+        return MB_INFO_ADDR;
+    if (after + len <= HOLE_LO)
+        return after;
+    high = align_up(MAX(high, HOLE_HI), PAGE);
+    if (high < k->ram_size && len <= k->ram_size - high && high + len <= FOUR_G)
+        return high;
+    return 0;
 }
 
 static void note(struct kernel *k, uint64_t gpa, uint64_t len)
@@ -447,7 +467,7 @@ bool multiboot_load(uint8_t *ram, uint64_t ram_size, const void *img, uint64_t s
     struct mb_header h;
     struct layout l;
     struct kernel k;
-    uint64_t entry = 0, next, mod_at[MB_MAX_MODULES];
+    uint64_t entry = 0, next, area, mod_at[MB_MAX_MODULES];
     bool b64 = false, aout;
     uint32_t required;
 
@@ -472,7 +492,6 @@ bool multiboot_load(uint8_t *ram, uint64_t ram_size, const void *img, uint64_t s
 
     memset(&k, 0, sizeof(k));
     k.ram_size = ram_size;
-    k.area_end = l.end;
     aout = (h.flags & MB_HF_ADDRESS) != 0;
     if (aout ? !load_aout(ram, p, size, &h, &k, &entry) : !load_elf(ram, p, size, &k, &entry, &b64))
         return false;
@@ -501,6 +520,19 @@ bool multiboot_load(uint8_t *ram, uint64_t ram_size, const void *img, uint64_t s
             memcpy(ram + at, a->modules[i].data, msize);
         mod_at[i] = at;
         next = at + msize;
+    }
+    if (!(area = place_area(&k, l.end, next))) {
+        plat_log(LOG_ERR, "multiboot: no room for the %llu bytes of boot information: not at "
+                 "%#llx, after the kernel or above it in RAM", (unsigned long long)l.end,
+                 (unsigned long long)MB_INFO_ADDR);
+        return false;
+    }
+    move_area(&l, area);
+    if (entry >= l.info && entry < l.end) {
+        plat_log(LOG_ERR, "multiboot: entry point at %#llx is in the boot information at "
+                 "%#llx-%#llx", (unsigned long long)entry, (unsigned long long)l.info,
+                 (unsigned long long)(l.end - 1));
+        return false;
     }
 
     write_info(ram, ram_size, a, &l, mod_at);

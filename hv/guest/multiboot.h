@@ -7,17 +7,19 @@
  *
  * Where things go in guest RAM:
  *   0x7000-0x70ff   the GDT of the 32-bit entry (as guest_load writes it)
- *   0x8000-...      the boot information area, packed from MB_INFO_ADDR on:
- *                   the information structure (MB_INFO_SIZE bytes), the
- *                   memory map, the module list, the boot loader name, the
- *                   kernel's command line, each module's string.  With the
- *                   limits below it always ends below MB_AREA_END.
  *   kernel          where its header or ELF program headers say (RAM from
- *                   0x8000 on, outside 0xa0000-0xfffff and the area above)
+ *                   0x8000 on, outside 0xa0000-0xfffff)
  *   modules         from the first page boundary above the kernel's last
  *                   byte (and at least 1 MiB) on, in order; each one page
  *                   aligned when the header asks (flag bit 0), else 8-byte
  *                   aligned (the first is always page aligned)
+ *   information     one packed area: the information structure
+ *                   (MB_INFO_SIZE bytes), the memory map, the module list,
+ *                   the boot loader name, the kernel's command line, each
+ *                   module's string.  At MB_INFO_ADDR (0x8000) unless the
+ *                   kernel is there; then from the first page after the
+ *                   kernel if it ends below 640 KiB; else from the first
+ *                   page after the kernel and its modules above 1 MiB.
  */
 #ifndef HV_GUEST_MULTIBOOT_H
 #define HV_GUEST_MULTIBOOT_H
@@ -58,8 +60,7 @@
 #define MB_MOD_SIZE 16              /* start, end (exclusive), string, reserved */
 #define MB_MMAP_ENTRY_SIZE 24       /* size (= 20), base, length, type */
 
-#define MB_INFO_ADDR 0x8000ull      /* EBX at entry */
-#define MB_AREA_END 0x20000ull      /* the information area never reaches this */
+#define MB_INFO_ADDR 0x8000ull      /* EBX at entry, unless the kernel is there */
 #define MB_MAX_MODULES 16
 #define MB_MAX_MMAP 64
 #define MB_CMDLINE_MAX 4096         /* bytes with the NUL: kernel's and each module's */

@@ -36,7 +36,7 @@ static uint64_t get(uint64_t gpa, unsigned n)
 
 static uint32_t info32(unsigned off)
 {
-    return (uint32_t)get(MB_INFO_ADDR + off, 4);
+    return (uint32_t)get(e.rbx + off, 4); /* EBX: where the loader put it */
 }
 
 /* The string at guest-physical gpa (the test fails, not crashes, on garbage). */
@@ -520,21 +520,47 @@ static void test_refused_aout(void)
     REFUSED(img, n, NULL, "past guest RAM");
     n = aout(0x100, 0, 0, 0xffffff00, 0xffffff00, 0, 0, 0xffffff00);
     REFUSED(img, n, NULL, "past guest RAM");
+    /* A kernel where the information area would go moves the area: to
+     * the first page after the kernel below 640 KiB, else above 1 MiB
+     * after the kernel and its modules; the kernel's bytes stay intact. */
     n = aout(0x100, 0, 0, 0x8000, 0x8000, 0, 0, 0x8000);
-    REFUSED(img, n, NULL, "boot information area");
+    CHECK(load(img, n, NULL));
+    CHECK_EQ(e.rbx, 0x9000);
+    CHECK_EQ(get(0x9000 + MB_INFO_FLAGS, 4) & MB_IF_LOADER_NAME, MB_IF_LOADER_NAME);
+    CHECK_EQ(ram[0x8000 + 0xff], (uint8_t)(0xff * 7 + 1)); /* the kernel's last byte */
+    CHECK_EQ(ram[0x8000 + 0x40], (uint8_t)(0x40 * 7 + 1));
     n = aout(0x100, 0, 0, 0x8080, 0x8080, 0, 0, 0x8080); /* the bare structure's end */
-    REFUSED(img, n, NULL, "boot information area");
+    CHECK(load(img, n, NULL));
+    CHECK_EQ(e.rbx, 0x9000);
     n = aout(0x100, 0, 0, 0x8088, 0x8088, 0, 0, 0x8088); /* past name and empty cmdline */
     CHECK(load(img, n, NULL));
+    CHECK_EQ(e.rbx, 0x8000);
     /* the area grows with the arguments: a kernel at 0x9000 fits a small one */
     n = aout(0x100, 0, 0, 0x9000, 0x9000, 0, 0, 0x9000);
     CHECK(load(img, n, NULL));
+    CHECK_EQ(e.rbx, 0x8000);
     {
         static char s[4001]; /* 4000 characters: the area passes 0x9000 */
         const struct mb_load_args a = {s, NULL, 0, NULL, 0};
 
         memset(s, 'x', sizeof(s) - 1);
-        REFUSED(img, n, &a, "boot information area");
+        CHECK(load(img, n, &a));
+        CHECK_EQ(e.rbx, 0xa000);
+        CHECK_EQ(strlen(gstr(info32(MB_INFO_CMDLINE))), 4000);
+        CHECK(info32(MB_INFO_CMDLINE) > 0xa000);
+    }
+    /* low memory full (bss to 640 KiB): above 1 MiB, after the modules */
+    n = aout(0x100, 0, 0, 0x8000, 0x8000, 0, 0xa0000, 0x8000);
+    {
+        static const uint8_t mod[3] = {1, 2, 3};
+        const struct mb_module m = {mod, sizeof(mod), "m"};
+        const struct mb_load_args a = {"c", &m, 1, NULL, 0};
+
+        CHECK(load(img, n, &a));
+        CHECK_EQ(get(e.rbx + MB_INFO_MODS_ADDR, 4) != 0, 1);
+        CHECK_EQ(e.rbx, 0x101000);   /* the module's page, then the area's */
+        CHECK_EQ(get(get(e.rbx + MB_INFO_MODS_ADDR, 4), 4), 0x100000);
+        CHECK_EQ(ram[0x100000 + 2], 3);
     }
     /* the entry point */
     n = aout(0x100, 0, 0, 0x200000, 0x200000, 0, 0, 0xb0000);
@@ -602,8 +628,9 @@ static void test_refused_elf(void)
     REFUSED(img, n, NULL, "past guest RAM");
     n = elf(64, 0x400000, (const struct elf_seg[]){ok, {~0ull - 8, 0x10, 0x10, 1}}, 2, 0);
     REFUSED(img, n, NULL, "past guest RAM");
-    n = elf(32, 0x400000, (const struct elf_seg[]){{0x8000, 0x100, 0x100, 1}}, 1, 0);
-    REFUSED(img, n, NULL, "boot information area");
+    n = elf(32, 0x8000, (const struct elf_seg[]){{0x8000, 0x100, 0x100, 1}}, 1, 0);
+    CHECK(load(img, n, NULL));
+    CHECK_EQ(e.rbx, 0x9000);
     n = elf(64, 0x100400000ull, &ok, 1, 0);
     REFUSED(img, n, NULL, "above 4 GiB");
     n = elf(32, 0xa0000, &ok, 1, 0);
