@@ -50,7 +50,20 @@ static void op_set_xmm(void *opaque, unsigned reg, const uint8_t val[16])
     x86_live_xmm_set(reg, val);
 }
 
+static uint64_t op_get_mmx(void *opaque, unsigned reg)
+{
+    (void)opaque;
+    return x86_live_mmx_get(reg);
+}
+
+static void op_set_mmx(void *opaque, unsigned reg, uint64_t val)
+{
+    (void)opaque;
+    x86_live_mmx_set(reg, val);
+}
+
 static void load_seg(struct emu_seg *sg, unsigned s);
+static void load_sys(struct emu_regs *regs);
 
 /* What an exit did not read up front, read when the emulator asks (most
  * MMIO exits in 64-bit code need neither CR3 nor a data segment). */
@@ -62,6 +75,8 @@ static void op_load(void *opaque, struct emu_regs *regs, unsigned want)
     for (unsigned s = 0; s < X86_NR_SEGS; s++)
         if (want & EMU_V_SEG(s))
             load_seg(&regs->seg[s], s);
+    if (want & EMU_V_SYS)
+        load_sys(regs);
 }
 
 static const struct emu_ops vmx_emu_ops = {
@@ -72,6 +87,8 @@ static const struct emu_ops vmx_emu_ops = {
     .access = op_access,
     .port = op_port,
     .ram_write_ptr = op_ram_write_ptr,
+    .get_mmx = op_get_mmx,
+    .set_mmx = op_set_mmx,
 };
 
 static const uint64_t seg_fields[X86_NR_SEGS][4] = {
@@ -83,12 +100,38 @@ static const uint64_t seg_fields[X86_NR_SEGS][4] = {
     [X86_GS] = {VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_BASE, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR},
 };
 
+static const uint64_t ldtr_fields[4] = {VMCS_GUEST_LDTR_SEL, VMCS_GUEST_LDTR_BASE,
+                                        VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_LDTR_AR};
+static const uint64_t tr_fields[4] = {VMCS_GUEST_TR_SEL, VMCS_GUEST_TR_BASE,
+                                      VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_AR};
+
+static void read_seg(struct emu_seg *sg, const uint64_t f[4])
+{
+    sg->sel = (uint16_t)vmread(f[0]);
+    sg->base = vmread(f[1]);
+    sg->limit = (uint32_t)vmread(f[2]);
+    sg->attr = (uint32_t)vmread(f[3]);
+}
+
+static void write_seg(const struct emu_seg *sg, const uint64_t f[4])
+{
+    vmwrite(f[0], sg->sel);
+    vmwrite(f[1], sg->base);
+    vmwrite(f[2], sg->limit);
+    vmwrite(f[3], sg->attr);
+}
+
 static void load_seg(struct emu_seg *sg, unsigned s)
 {
-    sg->sel = (uint16_t)vmread(seg_fields[s][0]);
-    sg->base = vmread(seg_fields[s][1]);
-    sg->limit = (uint32_t)vmread(seg_fields[s][2]);
-    sg->attr = (uint32_t)vmread(seg_fields[s][3]);
+    read_seg(sg, seg_fields[s]);
+}
+
+static void load_sys(struct emu_regs *regs)
+{
+    regs->gdt_base = vmread(VMCS_GUEST_GDTR_BASE);
+    regs->gdt_limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT);
+    read_seg(&regs->ldtr, ldtr_fields);
+    read_seg(&regs->tr, tr_fields);
 }
 
 /* The registers every exit needs: GPRs, RIP, RFLAGS, CR0/CR4/EFER, CS and
@@ -148,13 +191,21 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
             *dst[i] = gpr[i];
     }
     if (ctx->dirty & EMU_D_RIP) {
-        /* the instruction is done: an STI/MOV SS shadow over it ends */
+        /* the instruction is done: an STI/MOV SS shadow over it ends, and
+         * a MOV SS starts one (SDM Vol. 3A 6.8.3) */
         uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+        uint32_t now = (intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) |
+                       (ctx->dirty & EMU_D_MOV_SS ? INTR_BLOCK_MOV_SS : 0);
 
         vmwrite(VMCS_GUEST_RIP, ctx->regs.rip);
-        if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
-            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+        if (now != intr)
+            vmwrite(VMCS_GUEST_INTERRUPTIBILITY, now);
     }
+    for (i = 0; i < X86_NR_SEGS; i++)
+        if (ctx->dirty & EMU_D_SEG(i))
+            write_seg(&ctx->regs.seg[i], seg_fields[i]);
+    if (ctx->dirty & EMU_D_TR)
+        write_seg(&ctx->regs.tr, tr_fields);
     if (ctx->dirty & EMU_D_RFLAGS)
         vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
 }
@@ -172,6 +223,11 @@ void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f)
     if (ec)
         vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, f->error_code);
     vmwrite(VMCS_ENTRY_INTR_INFO, info);
+    /* A fault pushes RFLAGS with RF set, so the return re-executes the
+     * instruction without its breakpoint firing again (SDM Vol. 3A 6.6,
+     * 17.3.1.1); injection pushes the guest's RFLAGS as it is, so set it. */
+    if (f->vector < 32 && ((1u << f->vector) & X86_FAULT_VECTORS))
+        vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) | X86_FL_RF);
 }
 
 /* One line with what the guest will see, where, and the raw bytes. */
@@ -194,8 +250,11 @@ static void log_fault(const struct emu_ctx *ctx, enum emu_result r, uint64_t gpa
 static void finish(struct vcpu *v, struct emu_ctx *ctx, enum emu_result r, uint64_t gpa)
 {
     write_back(v, ctx);
-    if (r == EMU_OK)
+    if (r == EMU_OK) {
+        if (ctx->dirty & EMU_D_RIP)
+            vmx_single_step_done(ctx->regs.rflags); /* no emulated form changes TF */
         return;
+    }
     log_fault(ctx, r, gpa);
     vmx_inject_fault(v, &ctx->fault);
 }

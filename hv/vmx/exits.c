@@ -29,6 +29,7 @@ static const char *const exit_names[] = {
     [EXIT_MACHINE_CHECK] = "machine-check", [EXIT_EPT_VIOLATION] = "ept-violation",
     [EXIT_EPT_MISCONFIG] = "ept-misconfig", [EXIT_XSETBV] = "xsetbv",
     [EXIT_PML_FULL] = "pml-full",
+    [EXIT_NMI_WINDOW] = "nmi-window",
 };
 
 const char *vmx_exit_name(unsigned reason)
@@ -47,6 +48,16 @@ void vmx_skip_insn(void)
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+    vmx_single_step_done(vmread(VMCS_GUEST_RFLAGS));
+}
+
+/* hv completed an instruction the guest ran with RFLAGS.TF set: the CPU
+ * would have raised a single-step #DB after it, so leave one pending
+ * (DR6.BS in the pending debug exceptions: SDM Vol. 3C 24.4.2). */
+void vmx_single_step_done(uint64_t rflags)
+{
+    if (rflags & X86_FL_TF)
+        vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
 }
 
 static void stop(struct vcpu *v, const char *why)
@@ -257,6 +268,7 @@ static void dispatch(struct vcpu *v, unsigned reason, uint32_t vectoring)
     case EXIT_PML_FULL: handle_pml_full(v); break;
     case EXIT_PREEMPTION_TIMER: handle_preemption_timer(v); break;
     case EXIT_INTERRUPT_WINDOW: break; /* the next entry delivers it */
+    case EXIT_NMI_WINDOW: break;       /* likewise, the NMI */
     case EXIT_TRIPLE_FAULT:
         plat_log(LOG_ERR, "guest: triple fault");
         stop(v, "guest triple fault");

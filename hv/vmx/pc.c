@@ -16,10 +16,10 @@
 #include "hv/vmx/vcpu.h"
 
 
-static void set_window(struct vcpu *v, bool on)
+/* Turns a window-exiting control (interrupt or NMI) on or off. */
+static void set_window(struct vcpu *v, uint32_t ctl, bool on)
 {
-    uint32_t ctls = on ? v->proc_ctls | PROC_INTR_WINDOW_EXITING
-                       : v->proc_ctls & ~PROC_INTR_WINDOW_EXITING;
+    uint32_t ctls = on ? v->proc_ctls | ctl : v->proc_ctls & ~ctl;
 
     if (ctls != v->proc_ctls) {
         v->proc_ctls = ctls;
@@ -60,6 +60,10 @@ void vmx_pc_before_entry(struct vcpu *v)
         inject(INTR_TYPE_NMI, X86_VEC_NMI);
         queued = true;
     }
+    /* an NMI that must wait (the guest is in its NMI handler, or another
+     * event goes first): exit as soon as it can go in */
+    if (v->vnmi)
+        set_window(v, PROC_NMI_WINDOW_EXITING, pc_nmi(v->pc, false));
     cpu = (struct intr_cpu){
         .if_flag = vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF,
         .blocked = intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS),
@@ -68,13 +72,13 @@ void vmx_pc_before_entry(struct vcpu *v)
     switch (pc_intr_next(v->pc, &cpu, &vector)) {
     case INTR_INJECT:
         inject(INTR_TYPE_EXT_INTR, vector);
-        set_window(v, false);
+        set_window(v, PROC_INTR_WINDOW_EXITING, false);
         break;
     case INTR_WINDOW:
-        set_window(v, true);
+        set_window(v, PROC_INTR_WINDOW_EXITING, true);
         break;
     default:
-        set_window(v, false);
+        set_window(v, PROC_INTR_WINDOW_EXITING, false);
         break;
     }
     arm_timer(v, now, host);

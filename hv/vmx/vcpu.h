@@ -59,6 +59,7 @@ struct vcpu {
     uint64_t deadline;
     unsigned timeout_s;
     bool timer_on;
+    bool vnmi;                  /* virtual NMIs and NMI-window exiting */
     void *msr_bitmap, *io_bitmaps; /* 1 and 2 pages */
     struct vcpu_seal seal;         /* hv/vmx/seal.c */
 
@@ -138,6 +139,9 @@ void vmx_inject_fault(struct vcpu *v, const struct emu_fault *f);
 /* hv/vmx/exits.c: RIP past the instruction that exited (and the STI/MOV
  * SS blocking it was under lifted). */
 void vmx_skip_insn(void);
+/* A single-step #DB after an instruction hv completed, when TF was set
+ * in the RFLAGS it ran with. */
+void vmx_single_step_done(uint64_t rflags);
 
 /* hv/vmx/insn.c: CPUID, MOV to/from CR (CR0/CR4 fixed bits, CR8),
  * XSETBV, INVD, and #UD for GETSEC and the VMX instructions. */

@@ -71,6 +71,13 @@ static bool controls(struct vcpu *v)
         if (vmx_ctl_may_set(c->exit, EXIT_SAVE_PREEMPTION_TIMER))
             exit |= EXIT_SAVE_PREEMPTION_TIMER;
     }
+    /* Virtual NMIs: the CPU tracks the guest's NMI blocking (an injected
+     * NMI sets it, the guest's IRET clears it), and NMI-window exiting
+     * tells hv when a pending NMI can go in (SDM Vol. 3C 25.3, 26.7.6). */
+    v->vnmi = vmx_ctl_may_set(c->pinbased, PIN_VIRTUAL_NMIS) &&
+              vmx_ctl_may_set(c->procbased, PROC_NMI_WINDOW_EXITING);
+    if (v->vnmi)
+        pin |= PIN_VIRTUAL_NMIS;
     v->entry_ctls = ENTRY_LOAD_EFER | (v->entry.mode == 64 ? ENTRY_IA32E_MODE_GUEST : 0);
     return control(c->pinbased, pin, VMCS_PIN_CONTROLS, "pin") &&
            control(c->procbased, PROC_HLT_EXITING | PROC_TSC_OFFSETTING | PROC_CR8_LOAD_EXITING |

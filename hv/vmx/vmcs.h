@@ -133,12 +133,15 @@ enum vmcs_field {
 /* Control bits hv sets (SDM Vol. 3C 24.6-24.8). */
 #define PIN_EXT_INT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
+#define PENDING_DBG_BS (1ull << 14) /* pending debug exceptions: single step */
 #define PIN_PREEMPTION_TIMER (1u << 6)
 #define PROC_INTR_WINDOW_EXITING (1u << 2)
 #define PROC_TSC_OFFSETTING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_CR8_LOAD_EXITING (1u << 19)
 #define PROC_CR8_STORE_EXITING (1u << 20)
+#define PROC_NMI_WINDOW_EXITING (1u << 22)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
 #define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
@@ -165,6 +168,7 @@ enum vmx_exit_reason {
     EXIT_INIT = 3,
     EXIT_SIPI = 4,
     EXIT_INTERRUPT_WINDOW = 7,
+    EXIT_NMI_WINDOW = 8,
     EXIT_TASK_SWITCH = 9,
     EXIT_CPUID = 10,
     EXIT_GETSEC = 11,

@@ -138,6 +138,13 @@ enum x86_vector {
     X86_VEC_AC = 17,
 };
 
+/* The exceptions of the fault class (SDM Vol. 3A table 6-1): #DE #BR #UD
+ * #NM #TS #NP #SS #GP #PF #MF #AC #XM #VE #CP (#DB is a fault or a trap;
+ * not included). */
+#define X86_FAULT_VECTORS ((1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 10) | \
+                           (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 16) | \
+                           (1u << 17) | (1u << 19) | (1u << 20) | (1u << 21))
+
 /* ------------------------------------------------ VM-exit qualifications (Vol. 3C 28.2.1) */
 /* EPT violation (table 28-7). */
 #define EPT_QUAL_READ (1ull << 0)

@@ -13,7 +13,7 @@
 struct opent {
     uint8_t op;     /* enum x86_op */
     uint8_t aux;    /* GROUP: group; SSE: row; MOVZX/MOVSX/SSE: memory size */
-    uint16_t flags; /* X86_F_* */
+    uint32_t flags; /* X86_F_* */
 };
 
 #define MODRM X86_F_MODRM
@@ -32,8 +32,12 @@ struct opent {
 #define XMMRM X86_F_XMMRM
 #define ALIGN16 X86_F_ALIGN16
 #define XMM X86_F_XMM
+#define OPREG X86_F_OPREG
+#define IMM16 X86_F_IMM16
+#define NEAR64 X86_F_NEAR64
+#define MMX X86_F_MMX
 
-enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, G7, G2, NR_GROUPS };
+enum { G1, G3B, G3V, G4, G5, G1A, G11, G8, G7, G2, G6, NR_GROUPS };
 enum { S_10, S_11, S_28, S_29, S_6E, S_7E, S_6F, S_7F, S_D6, S_C3, NR_SSE };
 enum { MP_NONE, MP_66, MP_F3, MP_F2 };
 
@@ -70,7 +74,21 @@ static const struct opent one_byte[256] = {
     [0x39] = { X86_OP_CMP, 0, MODRM },                 /* 39 /r  CMP r/m16/32/64, r16/32/64 */
     [0x3a] = { X86_OP_CMP, 0, MODRM | BYTE | TOREG },  /* 3A /r  CMP r8, r/m8 */
     [0x3b] = { X86_OP_CMP, 0, MODRM | TOREG },         /* 3B /r  CMP r16/32/64, r/m16/32/64 */
+#define R8(op, o, f) [op] = { o, 0, f }, [op + 1] = { o, 0, f }, [op + 2] = { o, 0, f }, \
+    [op + 3] = { o, 0, f }, [op + 4] = { o, 0, f }, [op + 5] = { o, 0, f }, \
+    [op + 6] = { o, 0, f }, [op + 7] = { o, 0, f }
+    R8(0x50, X86_OP_PUSH, OPREG | DEF64),              /* 50+rw/rd  PUSH r16/32/64 */
+    R8(0x58, X86_OP_POP, OPREG | DEF64),               /* 58+rw/rd  POP r16/32/64 */
+#undef R8
     [0x63] = { X86_OP_MOVSX, 4, MODRM | TOREG | ONLY64 }, /* REX.W 63 /r  MOVSXD r64, r/m32 (and r16/r32 forms) */
+    [0x68] = { X86_OP_PUSH, 0, IMMZ | DEF64 },         /* 68 iw/id  PUSH imm16/32 (64: sign-extended) */
+    [0x6a] = { X86_OP_PUSH, 0, IMM8 | DEF64 },         /* 6A ib  PUSH imm8 (sign-extended) */
+    [0x8c] = { X86_OP_STORE_SREG, 0, MODRM },          /* 8C /r  MOV r/m16 (r32/64), Sreg */
+    [0x8e] = { X86_OP_MOV_SREG, 0, MODRM },            /* 8E /r  MOV Sreg, r/m16 */
+    [0xc2] = { X86_OP_RET, 0, IMM16 | NEAR64 },        /* C2 iw  RET imm16 (near) */
+    [0xc3] = { X86_OP_RET, 0, NEAR64 },                /* C3  RET (near) */
+    [0xc8] = { X86_OP_ENTER, 0, X86_F_ENTER | DEF64 }, /* C8 iw ib  ENTER imm16, imm8 */
+    [0xc9] = { X86_OP_LEAVE, 0, DEF64 },               /* C9  LEAVE */
     [0x80] = { 0, G1, MODRM | GROUP | BYTE | IMM8 },   /* 80 /0-/7 ib  ADD..CMP r/m8, imm8 */
     [0x81] = { 0, G1, MODRM | GROUP | IMMZ },          /* 81 /0-/7 iw/id  ADD..CMP r/m16/32/64, imm16/32 */
     [0x83] = { 0, G1, MODRM | GROUP | IMM8 },          /* 83 /0-/7 ib  ADD..CMP r/m16/32/64, imm8 (sign-extended) */
@@ -114,11 +132,16 @@ static const struct opent one_byte[256] = {
     [0xf6] = { 0, G3B, MODRM | GROUP | BYTE },         /* F6 /0,/2,/3  TEST/NOT/NEG r/m8 */
     [0xf7] = { 0, G3V, MODRM | GROUP },                /* F7 /0,/2,/3  TEST/NOT/NEG r/m16/32/64 */
     [0xfe] = { 0, G4, MODRM | GROUP | BYTE },          /* FE /0,/1  INC/DEC r/m8 */
-    [0xff] = { 0, G5, MODRM | GROUP },                 /* FF /0,/1,/6  INC/DEC/PUSH r/m */
+    [0xff] = { 0, G5, MODRM | GROUP },                 /* FF /0,/1,/4,/5,/6  INC/DEC/JMP/JMP far/PUSH r/m */
 };
 
 static const struct opent two_byte[256] = {
+    [0x00] = { 0, G6, MODRM | GROUP },                     /* 0F 00 /3  LTR m16 */
     [0x01] = { 0, G7, MODRM | GROUP },                     /* 0F 01 /4  SMSW m16 (the memory forms) */
+#define CC(op) [op] = { X86_OP_CMOV, 0, MODRM | TOREG }
+    CC(0x40), CC(0x41), CC(0x42), CC(0x43), CC(0x44), CC(0x45), CC(0x46), CC(0x47),
+    CC(0x48), CC(0x49), CC(0x4a), CC(0x4b), CC(0x4c), CC(0x4d), CC(0x4e), CC(0x4f),
+#undef CC                                                  /* 0F 40+cc /r  CMOVcc r, r/m */
     [0x10] = { 0, S_10, MODRM | SSE },                     /* 0F 10  MOVUPS/MOVUPD xmm, xmm/m128 */
     [0x11] = { 0, S_11, MODRM | SSE },                     /* 0F 11  MOVUPS/MOVUPD xmm/m128, xmm */
     [0x28] = { 0, S_28, MODRM | SSE },                     /* 0F 28  MOVAPS/MOVAPD xmm, xmm/m128 */
@@ -145,6 +168,8 @@ static const struct opent two_byte[256] = {
     [0xbd] = { X86_OP_BSR, 0, MODRM | TOREG },             /* 0F BD /r  BSR r16/32/64, r/m16/32/64 */
     [0xbe] = { X86_OP_MOVSX, 1, MODRM | TOREG },           /* 0F BE /r  MOVSX r16/32/64, r/m8 */
     [0xbf] = { X86_OP_MOVSX, 2, MODRM | TOREG },           /* 0F BF /r  MOVSX r32/64, r/m16 */
+    [0xc0] = { X86_OP_XADD, 0, MODRM | BYTE | LOCK },      /* 0F C0 /r  XADD r/m8, r8 */
+    [0xc1] = { X86_OP_XADD, 0, MODRM | LOCK },             /* 0F C1 /r  XADD r/m16/32/64, r16/32/64 */
     [0xc3] = { 0, S_C3, MODRM | SSE },                     /* NP 0F C3 /r  MOVNTI m32/64, r32/64 */
     [0xd6] = { 0, S_D6, MODRM | SSE },                     /* 66 0F D6 /r  MOVQ xmm2/m64, xmm1 */
 };
@@ -185,6 +210,8 @@ static const struct opent groups[NR_GROUPS][8] = {
     [G5] = {
         [0] = { X86_OP_INC, 0, LOCK },  /* FF /0  INC r/m16/32/64 */
         [1] = { X86_OP_DEC, 0, LOCK },  /* FF /1  DEC r/m16/32/64 */
+        [4] = { X86_OP_JMP, 0, NEAR64 },/* FF /4  JMP r/m16/32/64 (near, absolute) */
+        [5] = { X86_OP_JMPF, 0, MEMONLY },/* FF /5  JMP m16:16/32/64 (far) */
         [6] = { X86_OP_PUSH, 0, DEF64 },/* FF /6  PUSH r/m16/32/64 */
     },
     [G1A] = {
@@ -207,6 +234,9 @@ static const struct opent groups[NR_GROUPS][8] = {
         [4] = { X86_OP_SHL, 0, 0 },     /* C0-D3 /4  SHL/SAL */
         [5] = { X86_OP_SHR, 0, 0 },     /* C0-D3 /5  SHR */
         [7] = { X86_OP_SAR, 0, 0 },     /* C0-D3 /7  SAR */
+    },
+    [G6] = {
+        [3] = { X86_OP_LTR, 2, MEMONLY }, /* 0F 00 /3  LTR m16 (register forms never exit) */
     },
     [G7] = {
         [4] = { X86_OP_SMSW, 2, MEMONLY }, /* 0F 01 /4  SMSW m16 (register forms never exit) */
@@ -239,10 +269,12 @@ static const struct opent sse[NR_SSE][4] = {
         [MP_F3] = { X86_OP_SSE_LOAD, 8, XMM | XMMRM },               /* F3 0F 7E /r  MOVQ xmm1, xmm2/m64 */
     },
     [S_6F] = {
+        [MP_NONE] = { X86_OP_SSE_LOAD, 8, MMX | MEMONLY },           /* NP 0F 6F /r  MOVQ mm, m64 */
         [MP_66] = { X86_OP_SSE_LOAD, 16, XMM | XMMRM | ALIGN16 },    /* 66 0F 6F /r  MOVDQA xmm1, xmm2/m128 */
         [MP_F3] = { X86_OP_SSE_LOAD, 16, XMM | XMMRM },              /* F3 0F 6F /r  MOVDQU xmm1, xmm2/m128 */
     },
     [S_7F] = {
+        [MP_NONE] = { X86_OP_SSE_STORE, 8, MMX | MEMONLY },          /* NP 0F 7F /r  MOVQ m64, mm */
         [MP_66] = { X86_OP_SSE_STORE, 16, XMM | XMMRM | ALIGN16 },   /* 66 0F 7F /r  MOVDQA xmm2/m128, xmm1 */
         [MP_F3] = { X86_OP_SSE_STORE, 16, XMM | XMMRM },             /* F3 0F 7F /r  MOVDQU xmm2/m128, xmm1 */
     },
@@ -289,6 +321,10 @@ static const char *const op_names[X86_OP_COUNT] = {
     [X86_OP_RCR] = "rcr", [X86_OP_SHL] = "shl", [X86_OP_SHR] = "shr", [X86_OP_SAR] = "sar",
     [X86_OP_SHLD] = "shld", [X86_OP_SHRD] = "shrd",
     [X86_OP_SSE_LOAD] = "sse-load", [X86_OP_SSE_STORE] = "sse-store",
+    [X86_OP_XADD] = "xadd", [X86_OP_CMOV] = "cmov", [X86_OP_MOV_SREG] = "mov-sreg",
+    [X86_OP_STORE_SREG] = "store-sreg",
+    [X86_OP_LTR] = "ltr", [X86_OP_JMP] = "jmp", [X86_OP_JMPF] = "jmp-far", [X86_OP_RET] = "ret",
+    [X86_OP_LEAVE] = "leave", [X86_OP_ENTER] = "enter",
 };
 
 const char *x86_op_name(unsigned op)
@@ -515,7 +551,7 @@ static int lookup(struct x86_insn *d, const uint8_t *p, unsigned *ip,
     if (e.flags & X86_F_GROUP) {
         struct opent g = groups[e.aux][(d->modrm >> 3) & 7];
 
-        g.flags = (uint16_t)(g.flags | (e.flags & ~X86_F_GROUP));
+        g.flags = g.flags | (e.flags & ~X86_F_GROUP);
         e = g;
     }
     *ip = i;
@@ -545,6 +581,11 @@ static int decode_memory(struct x86_insn *d, const uint8_t *p, unsigned *ip,
         d->base = X86_REG_NONE;
         d->disp = (int64_t)get_unsigned(p + i, d->addrsize);
         i += d->addrsize;
+    } else if (d->flags & X86_F_OPREG) {
+        d->base = X86_REG_NONE;
+        d->rm = (uint8_t)((d->opcode & 7) | (d->rex & 1) << 3);
+    } else if (!(d->flags & X86_F_MODRM)) {
+        d->base = X86_REG_NONE; /* no explicit operand (RET, LEAVE, ENTER, PUSH imm) */
     } else if ((d->modrm >> 6) != 3) {
         int n = d->addrsize == 2 ? modrm_mem16(d, p, i, avail)
                                  : modrm_mem32(d, p, i, avail);
@@ -578,9 +619,18 @@ static void set_sizes(struct x86_insn *d, const struct opent *e, bool osz)
         d->memsize = e->aux ? e->aux : (d->rex & 8) ? 8 : 4;
         d->opsize = d->memsize;
     }
-    if ((d->op == X86_OP_PUSH || d->op == X86_OP_POP) &&
-        d->mode == X86_MODE_64 && !(d->rex & 8))
-        d->opsize = d->memsize = osz ? 2 : 8;
+    if ((e->flags & X86_F_DEF64) && d->mode == X86_MODE_64 && !(d->rex & 8))
+        d->opsize = d->memsize = osz ? 2 : 8; /* PUSH, POP, LEAVE, ENTER: 32 is not encodable */
+    if ((e->flags & X86_F_NEAR64) && d->mode == X86_MODE_64)
+        d->opsize = d->memsize = 8;
+    if (d->op == X86_OP_JMPF)
+        d->memsize = (uint8_t)(d->opsize + 2); /* offset, then the selector */
+    if (d->op == X86_OP_MOV_SREG || d->op == X86_OP_LTR)
+        d->opsize = d->memsize = 2;
+    if (d->op == X86_OP_STORE_SREG)
+        d->memsize = 2; /* a memory destination takes 16 bits whatever the prefixes */
+    if (e->flags & X86_F_MMX)
+        d->opsize = d->memsize = 8;
     /* INS/OUTS move at most 32 bits: REX.W does not widen them (SDM INS). */
     if ((d->op == X86_OP_INS || d->op == X86_OP_OUTS) && d->opsize == 8)
         d->opsize = d->memsize = 4;
@@ -612,6 +662,8 @@ int x86_decode(struct x86_insn *d, const uint8_t *p, unsigned avail,
         return X86_DEC_UNSUPPORTED; /* 63 is ARPL outside long mode */
     if ((e.op == X86_OP_BSF || e.op == X86_OP_BSR) && (d->prefixes & X86_P_REP))
         return X86_DEC_UNSUPPORTED; /* F3 0F BC/BD: TZCNT/LZCNT where BMI exists */
+    if ((e.flags & X86_F_NEAR64) && mode == X86_MODE_64 && osz)
+        return X86_DEC_UNSUPPORTED; /* 66 on a near branch: Intel and AMD differ */
     d->op = e.op;
     d->flags = e.flags;
     d->reg = (uint8_t)(((d->modrm >> 3) & 7) | (d->rex & 4) << 1);
@@ -623,10 +675,17 @@ int x86_decode(struct x86_insn *d, const uint8_t *p, unsigned avail,
         return st;
     if ((e.flags & X86_F_MEMONLY) && !d->has_mem)
         return X86_DEC_INVALID;
-    isz = e.flags & X86_F_IMM8 ? 1 : e.flags & X86_F_IMMZ ? (d->opsize == 2 ? 2 : 4) : 0;
+    /* MOV to CS, and Sreg 6 and 7, are #UD (SDM MOV). */
+    if (e.op == X86_OP_MOV_SREG && ((d->modrm >> 3 & 7) == X86_CS || (d->modrm >> 3 & 7) > X86_GS))
+        return X86_DEC_INVALID;
+    if (e.op == X86_OP_STORE_SREG && (d->modrm >> 3 & 7) > X86_GS)
+        return X86_DEC_INVALID;
+    isz = e.flags & X86_F_IMM8 ? 1 : e.flags & X86_F_IMMZ ? (d->opsize == 2 ? 2 : 4)
+        : e.flags & X86_F_IMM16 ? 2 : e.flags & X86_F_ENTER ? 3 : 0;
     if (isz) {
         NEED(isz);
-        d->imm = (uint64_t)get_signed(p + i, isz);
+        d->imm = isz == 3 ? get_unsigned(p + i, 3) : isz == 2 && (e.flags & X86_F_IMM16)
+                 ? get_unsigned(p + i, 2) : (uint64_t)get_signed(p + i, isz);
         d->imm_size = (uint8_t)isz;
         i += isz;
     }

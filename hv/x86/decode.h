@@ -60,6 +60,16 @@ enum x86_op {
     /* shifts and rotates of r/m by imm8, 1 or CL (the opcode says which) */
     X86_OP_ROL, X86_OP_ROR, X86_OP_RCL, X86_OP_RCR, X86_OP_SHL, X86_OP_SHR, X86_OP_SAR,
     X86_OP_SHLD, X86_OP_SHRD, /* r/m, r, imm8/CL */
+    X86_OP_XADD,      /* r/m <- r/m + r, r <- old r/m */
+    X86_OP_CMOV,      /* r <- r/m when the condition (opcode low nibble) holds */
+    X86_OP_MOV_SREG,  /* Sreg (ModRM.reg) <- r/m16 */
+    X86_OP_STORE_SREG,/* r/m <- Sreg (ModRM.reg): m16, or a register zero-extended */
+    X86_OP_LTR,       /* TR <- m16 (a TSS selector) */
+    X86_OP_JMP,       /* near indirect: rIP <- r/m */
+    X86_OP_JMPF,      /* far indirect: CS:rIP <- m16:16/32/64 */
+    X86_OP_RET,       /* near return [, imm16 bytes released] */
+    X86_OP_LEAVE,     /* rSP <- rBP, pop rBP */
+    X86_OP_ENTER,     /* make a stack frame: imm16 bytes, nesting level imm8 */
     X86_OP_COUNT,
 };
 
@@ -81,6 +91,11 @@ enum {
     X86_F_XMMRM = 1u << 13,  /* mod=3 r/m is an XMM register, not a GPR */
     X86_F_ALIGN16 = 1u << 14,/* memory operand must be 16-byte aligned */
     X86_F_XMM = 1u << 15,    /* ModRM.reg is an XMM register */
+    X86_F_OPREG = 1u << 16,  /* no ModRM: the register is opcode bits 2:0 (+ REX.B) */
+    X86_F_IMM16 = 1u << 17,  /* a 16-bit immediate whatever the operand size */
+    X86_F_ENTER = 1u << 18,  /* ENTER's iw, ib (imm = iw | ib << 16) */
+    X86_F_NEAR64 = 1u << 19, /* near branch: 64-bit in long mode (66: not emulated) */
+    X86_F_MMX = 1u << 20,    /* ModRM.reg is an MMX register */
 };
 
 /* Prefixes seen (x86_insn.prefixes). */
@@ -104,7 +119,7 @@ struct x86_insn {
     uint8_t mode;      /* enum x86_mode it was decoded in */
     uint8_t prefixes;  /* X86_P_* */
     uint8_t rex;       /* the REX byte, 0 if none */
-    uint16_t flags;    /* X86_F_* of the table entry */
+    uint32_t flags;    /* X86_F_* of the table entry */
     uint8_t opcode;    /* the last opcode byte */
     uint8_t map;       /* 0: one-byte map, 1: 0F map */
     uint8_t modrm;

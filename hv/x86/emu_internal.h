@@ -73,6 +73,15 @@ enum emu_result emu_mem(struct emu_ctx *ctx, unsigned mode, unsigned seg,
                         uint64_t off, unsigned size, enum emu_access acc,
                         bool write, uint64_t *val);
 
+/* Segment loads (segment.c).  emu_load_sreg: MOV Sreg / POP Sreg into
+ * seg (not CS) -- checked, loaded and marked dirty.  emu_ltr: LTR.
+ * emu_load_cs: the code segment a far JMP goes to (checked, not yet
+ * loaded: the caller checks the new RIP first). */
+enum emu_result emu_load_sreg(struct emu_ctx *ctx, unsigned mode, unsigned seg, uint16_t sel);
+enum emu_result emu_ltr(struct emu_ctx *ctx, unsigned mode, uint16_t sel);
+enum emu_result emu_load_cs(struct emu_ctx *ctx, unsigned mode, uint16_t sel,
+                            struct emu_seg *cs);
+
 /* emu_translate with the per-exit TLB checked inline first. */
 static inline enum emu_result emu_translate_fast(struct emu_ctx *ctx, uint64_t la,
                                                  enum emu_access acc, uint64_t *gpa)

@@ -24,6 +24,7 @@ static const uint8_t fault_vector[] = {
     [EMU_INJECT_UD] = X86_VEC_UD, [EMU_INJECT_NM] = X86_VEC_NM,
     [EMU_INJECT_SS] = X86_VEC_SS, [EMU_INJECT_GP] = X86_VEC_GP,
     [EMU_INJECT_PF] = X86_VEC_PF, [EMU_INJECT_DE] = X86_VEC_DE,
+    [EMU_INJECT_NP] = X86_VEC_NP,
 };
 
 enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
@@ -31,7 +32,7 @@ enum emu_result emu_raise(struct emu_ctx *ctx, enum emu_result r,
 {
     ctx->fault.vector = fault_vector[r];
     ctx->fault.has_error_code = r == EMU_INJECT_SS || r == EMU_INJECT_GP ||
-                                r == EMU_INJECT_PF;
+                                r == EMU_INJECT_PF || r == EMU_INJECT_NP;
     ctx->fault.error_code = error_code;
     ctx->fault.cr2 = cr2;
     return r;
@@ -42,7 +43,7 @@ const char *emu_result_name(enum emu_result r)
     static const char *const names[] = {
         [EMU_OK] = "ok", [EMU_INJECT_UD] = "#UD", [EMU_INJECT_NM] = "#NM",
         [EMU_INJECT_SS] = "#SS", [EMU_INJECT_GP] = "#GP", [EMU_INJECT_PF] = "#PF",
-        [EMU_INJECT_DE] = "#DE",
+        [EMU_INJECT_DE] = "#DE", [EMU_INJECT_NP] = "#NP",
     };
     return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
 }
@@ -231,8 +232,9 @@ static unsigned stack_size(struct exec *x)
 static enum emu_result do_push(struct exec *x)
 {
     unsigned sz = x->d->opsize, ss = stack_size(x);
-    uint64_t v, sp = (x->ctx->regs.gpr[X86_RSP] - sz) & emu_size_mask(ss);
-    enum emu_result rc = rm_read(x, sz, EMU_READ, &v);
+    uint64_t v = x->d->imm & emu_size_mask(sz), sp = (x->ctx->regs.gpr[X86_RSP] - sz) &
+                                                     emu_size_mask(ss);
+    enum emu_result rc = x->d->imm_size ? EMU_OK : rm_read(x, sz, EMU_READ, &v);
 
     if (rc)
         return rc;
@@ -265,6 +267,220 @@ static enum emu_result do_pop(struct exec *x)
     return EMU_OK;
 }
 
+/* rSP after releasing n bytes (16-bit stacks keep the upper bits). */
+static uint64_t sp_plus(struct exec *x, unsigned ss, uint64_t sp, uint64_t n)
+{
+    uint64_t v = (sp + n) & emu_size_mask(ss);
+
+    return ss == 2 ? (x->ctx->regs.gpr[X86_RSP] & ~0xffffull) | v : v;
+}
+
+/* A new rIP for a near branch: canonical in 64-bit mode, within CS's limit
+ * elsewhere, or #GP(0) (SDM JMP, RET). */
+static enum emu_result branch_to(struct exec *x, uint64_t ip)
+{
+    struct emu_regs *r = &x->ctx->regs;
+
+    if (x->mode == X86_MODE_64 ? !emu_canonical(r, ip) : ip > r->seg[X86_CS].limit)
+        return emu_raise(x->ctx, EMU_INJECT_GP, 0, 0);
+    r->rip = ip;
+    x->ctx->dirty |= EMU_D_RIP;
+    return EMU_OK;
+}
+
+/* JMP r/m: the target is absolute, of operand size. */
+static enum emu_result do_jmp(struct exec *x)
+{
+    uint64_t ip;
+    enum emu_result rc = rm_read(x, x->d->opsize, EMU_READ, &ip);
+
+    return rc ? rc : branch_to(x, ip);
+}
+
+/* RET [imm16]: pop rIP, then release imm16 more bytes. */
+static enum emu_result do_ret(struct exec *x)
+{
+    unsigned sz = x->d->opsize, ss = stack_size(x);
+    uint64_t ip = 0, sp = x->ctx->regs.gpr[X86_RSP] & emu_size_mask(ss);
+    enum emu_result rc = emu_mem(x->ctx, x->mode, X86_SS, sp, sz, EMU_READ, false, &ip);
+
+    if (!rc)
+        rc = branch_to(x, ip);
+    if (rc)
+        return rc;
+    x->ctx->regs.gpr[X86_RSP] = sp_plus(x, ss, sp, sz + (x->d->imm & 0xffff));
+    x->ctx->dirty |= EMU_D_GPR(X86_RSP);
+    return EMU_OK;
+}
+
+/* LEAVE: rSP <- rBP, then pop rBP (of operand size). */
+static enum emu_result do_leave(struct exec *x)
+{
+    unsigned sz = x->d->opsize, ss = stack_size(x);
+    uint64_t v = 0, sp = x->ctx->regs.gpr[X86_RBP] & emu_size_mask(ss);
+    enum emu_result rc = emu_mem(x->ctx, x->mode, X86_SS, sp, sz, EMU_READ, false, &v);
+
+    if (rc)
+        return rc;
+    x->ctx->regs.gpr[X86_RSP] = sp_plus(x, ss, sp, sz);
+    x->ctx->dirty |= EMU_D_GPR(X86_RSP);
+    reg_set(x, X86_RBP, sz, v);
+    return EMU_OK;
+}
+
+/* ENTER size, level (SDM ENTER): push rBP, copy level-1 frame pointers
+ * from the enclosing frame, push the new frame pointer, then rBP = the
+ * frame and rSP = frame - size.  Every store is checked before rBP/rSP
+ * change. */
+static enum emu_result do_enter(struct exec *x)
+{
+    struct emu_ctx *ctx = x->ctx;
+    unsigned sz = x->d->opsize, ss = stack_size(x), level = (x->d->imm >> 16) & 31;
+    uint64_t mask = emu_size_mask(ss), size = x->d->imm & 0xffff;
+    uint64_t bp = ctx->regs.gpr[X86_RBP], sp = ctx->regs.gpr[X86_RSP] & mask;
+    uint64_t v = bp & emu_size_mask(sz), frame;
+    enum emu_result rc;
+
+    sp = (sp - sz) & mask;
+    rc = emu_mem(ctx, x->mode, X86_SS, sp, sz, EMU_WRITE, true, &v);
+    frame = sp;
+    for (unsigned i = 1; !rc && i < level; i++) {
+        bp = (bp - sz) & mask;
+        rc = emu_mem(ctx, x->mode, X86_SS, bp, sz, EMU_READ, false, &v);
+        sp = (sp - sz) & mask;
+        if (!rc)
+            rc = emu_mem(ctx, x->mode, X86_SS, sp, sz, EMU_WRITE, true, &v);
+    }
+    if (!rc && level > 0) {
+        v = frame;
+        sp = (sp - sz) & mask;
+        rc = emu_mem(ctx, x->mode, X86_SS, sp, sz, EMU_WRITE, true, &v);
+    }
+    if (!rc && size) {
+        /* the new stack top must be within SS (canonical in 64-bit mode):
+         * a check, not an access (SDM ENTER) */
+        uint64_t la;
+        rc = emu_linear(ctx, x->mode, X86_SS, (sp - size) & mask, 1, true, &la);
+    }
+    if (rc)
+        return rc;
+    reg_set(x, X86_RBP, sz, frame);
+    sp = (sp - size) & mask;
+    ctx->regs.gpr[X86_RSP] = ss == 2 ? (ctx->regs.gpr[X86_RSP] & ~0xffffull) | sp : sp;
+    ctx->dirty |= EMU_D_GPR(X86_RSP);
+    return EMU_OK;
+}
+
+/* XADD: the destination gets the sum, the register its old value. */
+static enum emu_result do_xadd(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    uint64_t dst, src = reg_get(x, d->reg, d->opsize), sum;
+    enum emu_result rc = rm_read(x, d->opsize, EMU_WRITE, &dst);
+
+    if (rc)
+        return rc;
+    sum = emu_alu(X86_OP_ADD, d->opsize, dst, src, &x->rflags);
+    rc = rm_write(x, d->opsize, sum);
+    if (rc)
+        return rc;
+    reg_set(x, d->reg, d->opsize, dst);
+    return EMU_OK;
+}
+
+/* Condition cc (the low nibble of Jcc/SETcc/CMOVcc) of RFLAGS. */
+static bool cond_holds(uint64_t fl, unsigned cc)
+{
+    bool cf = fl & X86_FL_CF, zf = fl & X86_FL_ZF, sf = fl & X86_FL_SF, of = fl & X86_FL_OF;
+    bool pf = fl & X86_FL_PF, r;
+
+    switch (cc >> 1) {
+    case 0: r = of; break;              /* O */
+    case 1: r = cf; break;              /* B */
+    case 2: r = zf; break;              /* E */
+    case 3: r = cf || zf; break;        /* BE */
+    case 4: r = sf; break;              /* S */
+    case 5: r = pf; break;              /* P */
+    case 6: r = sf != of; break;        /* L */
+    default: r = zf || sf != of; break; /* LE */
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* CMOVcc: the source is read whatever the condition; a 32-bit destination
+ * is zero-extended in 64-bit mode even when nothing moves (SDM CMOVcc). */
+static enum emu_result do_cmov(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    uint64_t v;
+    enum emu_result rc = rm_read(x, d->opsize, EMU_READ, &v);
+
+    if (rc)
+        return rc;
+    if (!cond_holds(x->rflags, d->opcode & 0xf))
+        v = reg_get(x, d->reg, d->opsize);
+    reg_set(x, d->reg, d->opsize, v);
+    return EMU_OK;
+}
+
+/* MOV Sreg, r/m16 and LTR m16: the selector, then segment.c. */
+static enum emu_result do_seg_load(struct exec *x)
+{
+    uint64_t sel;
+    enum emu_result rc = rm_read(x, 2, EMU_READ, &sel);
+
+    if (rc)
+        return rc;
+    if (x->d->op == X86_OP_LTR)
+        return emu_ltr(x->ctx, x->mode, (uint16_t)sel);
+    return emu_load_sreg(x->ctx, x->mode, (x->d->modrm >> 3) & 7, (uint16_t)sel);
+}
+
+/* MOV r/m, Sreg: 16 bits to memory; a register gets it zero-extended to
+ * the operand size (16: the upper bits kept). */
+static enum emu_result do_store_sreg(struct exec *x)
+{
+    unsigned s = (x->d->modrm >> 3) & 7;
+
+    emu_need(x->ctx, EMU_V_SEG(s));
+    return rm_write(x, x->d->has_mem ? 2 : x->d->opsize, x->ctx->regs.seg[s].sel);
+}
+
+/* JMP m16:16/32/64 to a code segment (gates are not emulated). */
+static enum emu_result do_jmpf(struct exec *x)
+{
+    struct emu_ctx *ctx = x->ctx;
+    struct emu_regs *r = &ctx->regs;
+    unsigned sz = x->d->opsize;
+    uint64_t ip, sel;
+    struct emu_seg cs;
+    enum emu_result rc = rm_read(x, sz, EMU_READ, &ip);
+
+    if (!rc)
+        rc = emu_mem(ctx, x->mode, x->d->seg, (x->off + sz) & emu_size_mask(x->d->addrsize), 2,
+                     EMU_READ, false, &sel);
+    if (rc)
+        return rc;
+    if (!(r->cr0 & X86_CR0_PE) || (r->rflags & X86_FL_VM)) {
+        cs = r->seg[X86_CS];
+        cs.sel = (uint16_t)sel;
+        cs.base = sel << 4;
+    } else {
+        rc = emu_load_cs(ctx, x->mode, (uint16_t)sel, &cs);
+        if (rc)
+            return rc;
+    }
+    /* the new rIP is checked against the new CS: canonical when it is a
+     * 64-bit code segment in long mode, else within its limit */
+    if ((r->efer & X86_EFER_LMA) && (cs.attr & EMU_SEG_L) ? !emu_canonical(r, ip)
+                                                          : ip > cs.limit)
+        return emu_raise(ctx, EMU_INJECT_GP, 0, 0);
+    r->seg[X86_CS] = cs;
+    r->rip = ip;
+    ctx->dirty |= EMU_D_SEG(X86_CS) | EMU_D_RIP;
+    return EMU_OK;
+}
+
 /* ------------------------------------------------------------------- SSE */
 
 static enum emu_result sse_check(struct exec *x)
@@ -293,6 +509,33 @@ static enum emu_result sse_linear(struct exec *x, bool write, uint64_t *la)
     return EMU_OK;
 }
 
+/* MOVQ between an MMX register and memory: #UD with CR0.EM (or no MMX
+ * access in the backend), #NM with CR0.TS (SDM MOVQ).  A pending x87
+ * exception (#MF) is not checked. */
+static enum emu_result do_mmx(struct exec *x)
+{
+    const struct x86_insn *d = x->d;
+    struct emu_ctx *ctx = x->ctx;
+    uint64_t v, la;
+    enum emu_result rc;
+
+    if ((ctx->regs.cr0 & X86_CR0_EM) || !ctx->ops->get_mmx || !ctx->ops->set_mmx)
+        return emu_raise(ctx, EMU_INJECT_UD, 0, 0);
+    if (ctx->regs.cr0 & X86_CR0_TS)
+        return emu_raise(ctx, EMU_INJECT_NM, 0, 0);
+    rc = sse_linear(x, d->op == X86_OP_SSE_STORE, &la);
+    if (rc)
+        return rc;
+    if (d->op == X86_OP_SSE_LOAD) {
+        rc = emu_xfer(ctx, x->mode, la, 8, EMU_READ, false, (uint8_t *)&v);
+        if (!rc)
+            ctx->ops->set_mmx(ctx->opaque, d->reg & 7, v);
+        return rc;
+    }
+    v = ctx->ops->get_mmx(ctx->opaque, d->reg & 7);
+    return emu_xfer(ctx, x->mode, la, 8, EMU_WRITE, true, (uint8_t *)&v);
+}
+
 static enum emu_result do_sse(struct exec *x)
 {
     const struct x86_insn *d = x->d;
@@ -300,8 +543,11 @@ static enum emu_result do_sse(struct exec *x)
     unsigned n = d->memsize;
     uint8_t v[16] = { 0 };
     uint64_t la;
-    enum emu_result rc = sse_check(x);
+    enum emu_result rc;
 
+    if (d->flags & X86_F_MMX)
+        return do_mmx(x);
+    rc = sse_check(x);
     if (rc)
         return rc;
     if (d->op == X86_OP_SSE_LOAD) {
@@ -901,6 +1147,27 @@ static enum emu_result execute(struct exec *x, bool *done)
         return do_mul1(x);
     case X86_OP_DIV: case X86_OP_IDIV:
         return do_div(x);
+    case X86_OP_XADD:
+        return do_xadd(x);
+    case X86_OP_CMOV:
+        return do_cmov(x);
+    case X86_OP_MOV_SREG: case X86_OP_LTR:
+        return do_seg_load(x);
+    case X86_OP_STORE_SREG:
+        return do_store_sreg(x);
+    case X86_OP_LEAVE:
+        return do_leave(x);
+    case X86_OP_ENTER:
+        return do_enter(x);
+    case X86_OP_JMP:
+        *done = false;
+        return do_jmp(x);
+    case X86_OP_JMPF:
+        *done = false;
+        return do_jmpf(x);
+    case X86_OP_RET:
+        *done = false;
+        return do_ret(x);
     case X86_OP_SMSW:
         /* UMIP: outside ring 0 it is #GP(0) (SDM SMSW) */
         if ((x->ctx->regs.cr4 & X86_CR4_UMIP) && x->ctx->regs.cpl > 0)

@@ -61,18 +61,27 @@ struct emu_regs {
     uint64_t cr0, cr3, cr4, efer;
     struct emu_seg seg[X86_NR_SEGS]; /* enum x86_seg order: ES CS SS DS FS GS */
     uint8_t cpl;
+    /* EMU_V_SYS: the descriptor tables and the task register, for the
+     * instructions that load a segment register (MOV Sreg, LTR, far JMP) */
+    uint64_t gdt_base;
+    uint32_t gdt_limit;
+    struct emu_seg ldtr, tr;
 };
 
 /* ctx->valid: parts of regs that are filled (beyond the mandatory ones). */
 #define EMU_V_CR3 (1u << 0)
 #define EMU_V_SEG(s) (1u << (1 + (s))) /* s: enum x86_seg */
-#define EMU_V_ALL 0x7fu
+#define EMU_V_SYS (1u << 7)
+#define EMU_V_ALL 0xffu
 
 /* ctx->dirty: registers the emulator changed. */
 #define EMU_D_GPR(r) (1u << (r)) /* r: 0..15 */
 #define EMU_D_GPRS 0xffffu
 #define EMU_D_RIP (1u << 16)
 #define EMU_D_RFLAGS (1u << 17)
+#define EMU_D_SEG(s) (1u << (18 + (s))) /* the whole register: sel, base, limit, attr */
+#define EMU_D_TR (1u << 24)
+#define EMU_D_MOV_SS (1u << 25) /* MOV SS done: block interrupts for one instruction */
 
 /* What the emulator needs from the world around it. */
 struct emu_ops {
@@ -105,6 +114,10 @@ struct emu_ops {
      * clients (the store bypasses the EPT, so no CPU record sees it).  A
      * NULL callback means every page ram_ptr returns is RAM nobody logs. */
     uint8_t *(*ram_write_ptr)(void *opaque, uint64_t gpa);
+    /* Optional: the guest's MMX register `reg` (0..7), as the guest's own
+     * MOVQ would read or write it.  NULL: MMX moves raise #UD. */
+    uint64_t (*get_mmx)(void *opaque, unsigned reg);
+    void (*set_mmx)(void *opaque, unsigned reg, uint64_t val);
 };
 
 /* What the exit told us (EPT violation): optional, speeds up translation. */
@@ -119,10 +132,11 @@ enum emu_result {
     EMU_OK = 0,        /* emulated; RIP advanced (or REP to be resumed) */
     EMU_INJECT_UD,     /* inject ctx->fault: #UD */
     EMU_INJECT_NM,     /* #NM (SSE with CR0.TS) */
-    EMU_INJECT_SS,     /* #SS(0) */
-    EMU_INJECT_GP,     /* #GP(0) */
+    EMU_INJECT_SS,     /* #SS(0), or #SS(selector) loading SS */
+    EMU_INJECT_GP,     /* #GP(0), or #GP(selector) loading a segment */
     EMU_INJECT_PF,     /* #PF with ctx->fault.cr2 and error code */
     EMU_INJECT_DE,     /* #DE (DIV/IDIV: divide by zero, quotient too large) */
+    EMU_INJECT_NP,     /* #NP(selector): a segment not present */
 };
 
 /* The exception to inject when emu_run does not return EMU_OK. */
@@ -213,6 +227,9 @@ const char *emu_result_name(enum emu_result r);
  * them directly as ops->get_xmm/set_xmm (ignoring opaque). */
 void x86_live_xmm_get(unsigned reg, uint8_t val[16]);
 void x86_live_xmm_set(unsigned reg, const uint8_t val[16]);
+/* The CPU's MMX register `reg` (0..7), the same way (ops->get_mmx/set_mmx). */
+uint64_t x86_live_mmx_get(unsigned reg);
+void x86_live_mmx_set(unsigned reg, uint64_t val);
 
 /* ------------------------------------------------- guest paging (paging.c) */
 enum emu_access { EMU_READ = 0, EMU_WRITE = 1, EMU_FETCH = 2 };

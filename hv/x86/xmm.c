@@ -6,7 +6,9 @@
  * values: reading and writing them directly is reading and writing the
  * guest's registers.  (A backend that switches FPU state must use its save
  * area instead.)  The register number is part of the instruction, hence
- * one case per register.
+ * one case per register.  The MMX registers likewise (the x87 state is
+ * the guest's too; a MOVQ here changes the tag word and TOP exactly as the
+ * guest's own MOVQ would).
  */
 #include "hv/x86/emulate.h"
 
@@ -36,4 +38,33 @@ void x86_live_xmm_get(unsigned reg, uint8_t val[16])
 void x86_live_xmm_set(unsigned reg, const uint8_t val[16])
 {
     xmm_move(reg, (uint8_t *)val, true);
+}
+
+#define MMX_CASE(n)                                                          \
+    case n:                                                                  \
+        if (write)                                                           \
+            __asm__ volatile("movq (%0), %%mm" #n : : "r"(buf) : "memory");  \
+        else                                                                 \
+            __asm__ volatile("movq %%mm" #n ", (%0)" : : "r"(buf) : "memory"); \
+        break;
+
+static void mmx_move(unsigned reg, uint64_t *buf, bool write)
+{
+    switch (reg & 7) {
+        MMX_CASE(0) MMX_CASE(1) MMX_CASE(2) MMX_CASE(3)
+        MMX_CASE(4) MMX_CASE(5) MMX_CASE(6) MMX_CASE(7)
+    }
+}
+
+uint64_t x86_live_mmx_get(unsigned reg)
+{
+    uint64_t v;
+
+    mmx_move(reg, &v, false);
+    return v;
+}
+
+void x86_live_mmx_set(unsigned reg, uint64_t val)
+{
+    mmx_move(reg, &val, true);
 }

@@ -25,7 +25,7 @@ efi=${HV_EFI:-build/hv.efi}
 
 # The tests that pass under hv today, with the RAM and time each needs.
 # The others, and why, are in docs/kvm-unit-tests.md.
-RUN=${KUT_TESTS:-"tsc tsc_adjust msr ioapic setjmp rmap_chain pcid xsave smap umip memory vmexit"}
+RUN=${KUT_TESTS:-"tsc tsc_adjust msr ioapic setjmp rmap_chain pcid xsave smap umip memory vmexit emulator idt_test eventinj"}
 
 if [ ! -d "$src" ]; then
     echo "kvm-unit-tests: skipped ($src not found; see docs/kvm-unit-tests.md)"

@@ -274,6 +274,34 @@ FINZ equ 0x0046         ; ZF PF set, the rest clear
     TC "cmpxchg m64,r64 unequal", FIN, FA, 1, {cmpxchg [P+O], rcx}, LR(O,8), LW(O,8)
 %endif
 
+; ------------------------------------------------------------------ XADD/CMOVcc
+    TC "xadd m8,r8 (0f c0)",  FIN, FA, 1, {xadd [P+O], dl},    LR(O,1), LW(O,1)
+    TC "xadd m16,r16 (0f c1)", FINZ, FA, 1, {xadd [P+O+2], dx}, LR(O+2,2), LW(O+2,2)
+    TC "xadd m32,r32 (0f c1)", FIN, FA, 1, {xadd [P+O], edx},  LR(O,4), LW(O,4)
+    TC "lock xadd m32,r32",   FIN, FA, 1, {lock xadd [P+O], ecx}, LR(O,4), LW(O,4)
+    TC "cmovz r32,m32 taken (0f 44)", FINZ, FA, 1, {cmovz edx, [P+O]}, LR(O,4)
+    TC "cmovz r32,m32 not taken (0f 44)", FIN, FA, 1, {cmovz edx, [P+O]}, LR(O,4)
+    TC "cmovl r16,m16 (0f 4c)", FIN, FA, 1, {cmovl dx, [P+O+2]}, LR(O+2,2)
+    TC "cmovbe r32,m32 (0f 46)", FIN, FA, 1, {cmovbe ecx, [P+O]}, LR(O,4)
+%if MODE == 64
+    TC "xadd m64,r64 (rex.w 0f c1)", FIN, FA, 1, {xadd [P+O], r9}, LR(O,8), LW(O,8)
+    TC "cmovnz r32,m32 not taken (zero-extends)", FINZ, FA, 2, {mov rdx, -1}, {cmovnz edx, [P+O]}, LR(O,4)
+    TC "cmovp r64,m64 (rex.w 0f 4a)", FINZ, FA, 1, {cmovp r10, [P+O+8]}, LR(O+8,8)
+%endif
+
+; ------------------------------------------------------------------ the stack on MMIO
+%if MODE == 64
+    ; rsp points into the area for the middle instructions; rdi keeps the
+    ; real stack (the same in both runs), rsi the area's rsp (relative)
+    TC "push imm8 (6a) on an MMIO stack", FIN, FA|N_SI_P, 5, {mov rdi, rsp}, {lea rsp, [P+O+16]}, {push strict byte -7}, {mov rsi, rsp}, {mov rsp, rdi}, LW(O+8,8)
+    TC "pop r64 (5a) from an MMIO stack", FIN, FA|N_SI_P, 5, {mov rdi, rsp}, {lea rsp, [P+O+8]}, {pop rdx}, {mov rsi, rsp}, {mov rsp, rdi}, LR(O+8,8)
+    TC "push imm32, push r64 (68, 41 51) on an MMIO stack", FIN, FA|N_SI_P, 6, {mov rdi, rsp}, {lea rsp, [P+O+24]}, {push strict dword 0x12345678}, {push r9}, {mov rsi, rsp}, {mov rsp, rdi}, LW(O+16,8), LW(O+8,8)
+    TC "leave (c9) from an MMIO frame", FIN, FA|N_SI_P, 5, {mov rdi, rsp}, {lea rbp, [P+O]}, {leave}, {mov rsi, rsp}, {mov rsp, rdi}, LR(O,8)
+    TC "enter 16,0 (c8) on an MMIO stack", FIN, FA|N_SI_P, 7, {mov rdi, rsp}, {mov rdx, rbp}, {lea rsp, [P+O+16]}, {enter 16, 0}, {mov rsi, rbp}, {mov rbp, rdx}, {mov rsp, rdi}, LW(O+8,8)
+    TC "mov m16,ss (8c)", FIN, FA, 1, {mov [P+O], ss}, LW(O,2)
+    TC "mov m16,fs (rex.w 8c: 16 bits)", FIN, FA, 1, {mov [P+O+4], fs}, LW(O+4,2)
+%endif
+
 ; ------------------------------------------------------------------ BT*
     TC "bt m32,r32 bit 100 (0f a3)", FIN, FBT, 2, {mov ecx, 100}, {bt [P+O], ecx}, LR(O+12,4)
     TC "bts m32,r32 bit -20 (0f ab)", FIN, FBT, 2, {mov ecx, -20}, {bts [P+O], ecx}, LR(O-4,4), LW(O-4,4)

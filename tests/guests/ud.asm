@@ -36,7 +36,7 @@
     call rt_init
     call idt_init
 
-    UDTEST "xadd m32,r32 (0f c1)", xadd [rDI+TD_SCR32], eax
+    UDTEST "sete m8 (0f 94)", sete byte [rDI+TD_SCR32]
     UDTEST "popcnt r32,m32 (f3 0f b8)", popcnt eax, [rDI+TD_SCR32]
     UDTEST "fld m32 (d9 /0)", fld dword [rDI+TD_SCR32]
     UDTEST "cmpxchg8b m64 (0f c7 /1)", cmpxchg8b [rDI+TD_SCR64]
