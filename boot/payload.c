@@ -111,6 +111,28 @@ static void read_guest_list(EFI_FILE_PROTOCOL *root, struct boot_info *bi)
     plat_free_pages(cfg, (size + 4095) / 4096);
 }
 
+/* A guest's multiboot modules (module= in hv.cfg); one that cannot be
+ * read leaves its data NULL, and the run is refused with its name. */
+static void read_modules(EFI_FILE_PROTOCOL *root, struct guest_spec *g)
+{
+    for (unsigned i = 0; i < g->nmodules; i++) {
+        struct guest_module *m = &g->module[i];
+        void *buf = NULL;
+        uint64_t size = 0;
+        EFI_STATUS s = read_file(root, m->path, BOOT_PAYLOAD_MAX, &buf, &size);
+
+        if (EFI_ERROR(s)) {
+            plat_log(LOG_ERR, "boot: module %s for guest %s: %s (%#llx)", m->path, g->name,
+                     s == EFI_NOT_FOUND ? "not found" : "unreadable", (unsigned long long)s);
+            continue;
+        }
+        m->data = buf;
+        m->size = size;
+        plat_log(LOG_INFO, "boot: module %s: %llu bytes at %p", m->path,
+                 (unsigned long long)size, buf);
+    }
+}
+
 static void read_payloads(EFI_FILE_PROTOCOL *root, struct boot_info *bi)
 {
     unsigned i;
@@ -131,6 +153,7 @@ static void read_payloads(EFI_FILE_PROTOCOL *root, struct boot_info *bi)
         g->payload_size = size;
         plat_log(LOG_INFO, "boot: payload %s: %llu bytes at %p", g->path,
                  (unsigned long long)size, buf);
+        read_modules(root, g);
     }
 }
 

@@ -143,14 +143,28 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             g->machine = GUEST_MACHINE_PC;
         else
             return "machine must be test or pc";
+    } else if (eq - w->s == 6 && !memcmp(w->s, "module", 6)) {
+        if (g->nmodules == GUEST_MODULES_MAX)
+            return "module: at most 4 per guest";
+        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+            return "module: a path of 1-127 bytes";
+        copy_word(g->module[g->nmodules++].path, GUEST_PATH_MAX, eq + 1, w->e);
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
         if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name, timeout, ept-pages, machine)";
+        return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, append)";
     }
     return NULL;
+}
+
+/* w is key=... */
+static bool is_key(const struct word *w, const char *key)
+{
+    size_t n = strlen(key);
+
+    return (size_t)(w->e - w->s) > n && !memcmp(w->s, key, n) && w->s[n] == '=';
 }
 
 /* Same key before '=' (or both without one: apply_key refuses those). */
@@ -214,9 +228,9 @@ static const char *cut_append(const char *s, const char *e, struct guest_spec *g
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
-    /* "guest", the path, each of the 6 keys once (append= is cut off
-     * first), and one more word to notice a line with too many */
-    struct word w[2 + 6 + 1];
+    /* "guest", the path, each of the 6 keys once and the modules (append=
+     * is cut off first), and one more word to notice a line with too many */
+    struct word w[2 + 6 + GUEST_MODULES_MAX + 1];
     size_t n, i, j;
     struct guest_spec g;
     const char *err = NULL, *ctl = control_char(s, e);
@@ -244,7 +258,7 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
     else if (w[1].e - w[1].s >= GUEST_PATH_MAX)
         err = "path too long (127 bytes at most)", bad = &w[1];
     else if (n == ARRAY_SIZE(w))
-        err = "too many words (a path and each key at most once)";
+        err = "too many words (a path, each key at most once, up to 4 modules)";
     else if (gl->n == GUEST_MAX)
         err = "too many guests (32 at most)";
     if (!err) {
@@ -252,11 +266,13 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
         default_name(&g);
         for (i = 2; i < n && !err; i++) {
             for (j = 2; j < i && !err; j++)
-                if (same_key(&w[j], &w[i]))
+                if (same_key(&w[j], &w[i]) && !is_key(&w[i], "module"))
                     err = "key given twice on one line";
             if (err || (err = apply_key(&g, &w[i])))
                 bad = &w[i];
         }
+        if (!err && g.nmodules && g.machine != GUEST_MACHINE_PC)
+            err = "module= needs machine=pc (a multiboot kernel's modules)";
     }
     if (err) {
         if (bad)

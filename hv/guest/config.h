@@ -12,7 +12,8 @@
  * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
  * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget),
  * machine=test|pc (default test: docs/machines.md),
- * append=TEXT (last on the line: the rest of it, spaces included, is a
+ * module=PATH (machine=pc, repeatable up to GUEST_MODULES_MAX: a multiboot
+ * module, in order), append=TEXT (last on the line: the rest of it, spaces included, is a
  * multiboot kernel's command line).
  */
 #ifndef HV_GUEST_CFG_H
@@ -24,6 +25,7 @@
 #define GUEST_NAME_MAX 32
 #define GUEST_PATH_MAX 128
 #define GUEST_APPEND_MAX 256
+#define GUEST_MODULES_MAX 4
 #define GUEST_MEM_DEFAULT (64ull << 20)
 #define GUEST_MEM_MIN (2ull << 20)
 #define GUEST_MEM_MAX (3ull << 30)
@@ -39,6 +41,13 @@
 /* machine=: the machine model a guest runs on (docs/machines.md). */
 enum guest_machine_kind { GUEST_MACHINE_TEST = 0, GUEST_MACHINE_PC = 1 };
 
+/* A multiboot module: its file, read by boot/ like the payload. */
+struct guest_module {
+    char path[GUEST_PATH_MAX];
+    const void *data;       /* NULL: not loaded */
+    uint64_t size;
+};
+
 struct guest_spec {
     char name[GUEST_NAME_MAX];
     char path[GUEST_PATH_MAX];
@@ -48,6 +57,8 @@ struct guest_spec {
     unsigned ept_pages;     /* the EPT's table-page budget */
     unsigned machine;       /* enum guest_machine_kind */
     char append[GUEST_APPEND_MAX]; /* a multiboot kernel's command line */
+    struct guest_module module[GUEST_MODULES_MAX];
+    unsigned nmodules;
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

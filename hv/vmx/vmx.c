@@ -296,10 +296,25 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
 
     if (v->pc && multiboot_detect(g->payload, g->payload_size, NULL)) {
         static struct mb_mmap_entry map[MB_MAX_MMAP];
-        struct mb_load_args args = {.cmdline = g->append, .mmap = map};
+        struct mb_module mods[GUEST_MODULES_MAX];
+        struct mb_load_args args = {.cmdline = g->append, .mmap = map, .modules = mods,
+                                    .nmodules = g->nmodules};
 
+        for (unsigned i = 0; i < g->nmodules; i++) {
+            if (!g->module[i].data) {
+                plat_log(LOG_ERR, "multiboot: module %s was not read", g->module[i].path);
+                return false;
+            }
+            /* the module's string: its path, as a boot loader passes it */
+            mods[i] = (struct mb_module){g->module[i].data, g->module[i].size,
+                                         g->module[i].path};
+        }
         args.nmmap = pc_memory_map(v->pc, map, MB_MAX_MMAP);
         return multiboot_load(ram, g->mem, g->payload, g->payload_size, &args, &v->entry);
+    }
+    if (g->nmodules) {
+        plat_log(LOG_ERR, "load: module= is for multiboot kernels (no multiboot header)");
+        return false;
     }
     return guest_load(ram, g->mem, g->mode, g->payload, g->payload_size, &v->entry);
 }

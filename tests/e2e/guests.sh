@@ -20,14 +20,14 @@
 #
 #   HV_EFI=path/to/hv.efi     test another build (default build/hv.efi)
 #   GUESTS_TIMEOUT=SECS       bound of the big boot (default 900)
-#   GUESTS_ONLY="a b"         run only boots among: all haswell sandy fail
+#   GUESTS_ONLY="a b"         run only boots among: all haswell sandy fail mbinfo
 #   GUESTS_KEEP=1             keep the serial logs in /tmp
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 efi=${HV_EFI:-build/hv.efi}
 gb=build/guests
-only=${GUESTS_ONLY:-all haswell sandy fail}
+only=${GUESTS_ONLY:-all haswell sandy fail mbinfo}
 passed=0 failed=0
 work=$(mktemp -d /tmp/e2e-guests.XXXXXX)
 # GUESTS_KEEP=1 keeps the logs (printed at the end) for a look afterwards.
@@ -324,6 +324,31 @@ if [[ " $only " == *" fail "* ]]; then
         pass "fail: hv shut down cleanly after the failed runs"
     else
         fail "fail: no 'hv: I shutdown: powering off' after the failed runs"
+    fi
+fi
+
+# A multiboot kernel on the pc machine with a command line and two modules
+# given the way a user would (run-bochs --append/--module): it checks what
+# the loader handed it (tests/guests/mbinfo.asm) and exits with its count
+# of failures.
+if [[ " $only " == *" mbinfo "* ]]; then
+    printf 'hv-module-one\n' > "$work/mb_one.txt"
+    head -c 5000 /dev/zero | tr '\0' '\245' > "$work/mb_two.bin"
+    boot mbinfo corei7_skylake_x 300 --machine pc --mem 32M --guest "$gb/mbinfo32.bin" \
+        --append "mbinfo --check 42" --module "$work/mb_one.txt" --module "$work/mb_two.bin"
+    while read -r line; do
+        case $line in
+            "hv: I guest: mbinfo: PASS "*) pass "mbinfo: ${line#hv: I guest: mbinfo: PASS }" ;;
+            "hv: I guest: mbinfo: FAIL "*) fail "mbinfo: ${line#hv: I guest: mbinfo: FAIL }" ;;
+        esac
+    done < "$log"
+    if grep -qx "hv: I guest: mbinfo: 0 failed" "$log" &&
+       grep -qx "hv: I run: mbinfo32 status 0 (pass)" "$log" &&
+       grep -q "^hv: I boot: module .EFI.hv.guests.mb_two.bin: 5000 bytes" "$log"; then
+        pass "mbinfo: the kernel saw its command line and both modules; its run passed"
+    else
+        fail "mbinfo: the multiboot kernel's run did not pass"
+        grep -E "^hv: [EW] |mbinfo" "$log" | head -10 | sed 's/^/    /'
     fi
 fi
 
