@@ -515,13 +515,37 @@ static const MemoryRegionOps lapic_ops = {
 };
 
 /* ------------------------------------------------------------------- MSRs */
+/* The xAPIC page is decoded only while the APIC is globally enabled in
+ * xAPIC mode, at the base IA32_APIC_BASE names (SDM Vol. 3A 10.4.3-5);
+ * otherwise its addresses reach whatever lies under it.  A base the map
+ * cannot take (it would overlap a region of the same priority) leaves the
+ * page where it was, with a log line. */
+void lapic_set_phys_bits(Lapic *s, unsigned bits)
+{
+    s->base_addr_mask = bits >= 52 ? APIC_BASE_ADDR_MASK
+                                   : APIC_BASE_ADDR_MASK & ((1ull << bits) - 1);
+}
+
+static void update_mapping(Lapic *s)
+{
+    bool on = hw_enabled(s) && !(s->apic_base & APIC_BASE_EXTD);
+    hwaddr base = s->apic_base & APIC_BASE_ADDR_MASK;
+
+    memory_region_transaction_begin();
+    if (on && memory_region_set_address(&s->mr, base) != MR_OK)
+        plat_log(LOG_WARN, "lapic: cannot move the xAPIC page to %#llx: it stays at %#llx",
+                 (unsigned long long)base, (unsigned long long)s->mr.addr);
+    memory_region_set_enabled(&s->mr, on);
+    memory_region_transaction_commit();
+}
+
 static int write_apic_base(Lapic *s, uint64_t v)
 {
     uint64_t old = s->apic_base;
     bool was_en = old & APIC_BASE_EN, was_x2 = was_en && (old & APIC_BASE_EXTD);
     bool en = v & APIC_BASE_EN, x2 = v & APIC_BASE_EXTD;
 
-    if (v & ~(APIC_BASE_ADDR_MASK | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP))
+    if (v & ~(s->base_addr_mask | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP))
         return LAPIC_GP;
     if (x2 && !en)
         return LAPIC_GP; /* invalid state */
@@ -536,6 +560,8 @@ static int write_apic_base(Lapic *s, uint64_t v)
     }
     if (x2 && !was_x2)
         s->ldr = x2apic_ldr(s->id);
+    if (v != old)
+        update_mapping(s);
     return LAPIC_MSR_OK;
 }
 
@@ -666,6 +692,7 @@ int lapic_init(Lapic *s, const char *name, uint32_t apic_id, bool bsp,
     s->bus_hz = bus_hz ? bus_hz : LAPIC_DEFAULT_BUS_HZ;
     s->id = apic_id;
     s->apic_base = bsp ? APIC_BASE_BSP : 0;
+    s->base_addr_mask = APIC_BASE_ADDR_MASK;
     lapic_reset(s, true);
     return memory_region_init_io(&s->mr, &lapic_ops, s, name ? name : "lapic",
                                  LAPIC_MMIO_SIZE);

@@ -77,6 +77,7 @@ typedef struct Lapic {
     uint64_t bus_hz;        /* timer input frequency before the divider */
 
     uint64_t apic_base;     /* IA32_APIC_BASE */
+    uint64_t base_addr_mask;/* its address bits: below MAXPHYADDR (lapic_set_phys_bits) */
     uint32_t id;            /* APIC ID (xAPIC: 8 bits; x2APIC: 32 bits) */
     uint32_t tpr, ldr, dfr, svr, esr, esr_pending, icr_lo, icr_hi;
     uint32_t lvt_timer, lvt_thermal, lvt_perf, lvt_lint0, lvt_lint1, lvt_error;
@@ -145,6 +146,9 @@ void lapic_set_lint(void *opaque, int n, int level);
 /* MSRs: IA32_APIC_BASE, IA32_TSC_DEADLINE and 0x800-0x8ff.  Returns
  * LAPIC_MSR_OK, LAPIC_GP or LAPIC_NOT_MINE. */
 int lapic_msr_read(Lapic *s, uint32_t msr, uint64_t *value);
+/* The CPU's physical-address width: IA32_APIC_BASE bits at or above it
+ * are reserved (#GP).  52 until told. */
+void lapic_set_phys_bits(Lapic *s, unsigned bits);
 int lapic_msr_write(Lapic *s, uint32_t msr, uint64_t value);
 
 bool lapic_x2apic_mode(const Lapic *s);

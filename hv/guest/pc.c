@@ -121,7 +121,9 @@ static int init_devices(struct pc_machine *m)
 {
     int err;
 
-    if ((err = lapic_init(&m->lapic, "lapic", 0, true, &m->clock, PC_TSC_HZ)) ||
+    /* the APIC timer runs at the core crystal clock, which CPUID 0x15
+     * reports as the TSC's own rate (ratio 1/1): one tick per TSC tick */
+    if ((err = lapic_init(&m->lapic, "lapic", 0, true, &m->clock, m->clock.hz)) ||
         (err = ioapic_init(&m->ioapic, "ioapic", 0)) ||
         (err = i8259_init(&m->pic, "pic")) ||
         (err = i8254_init(&m->pit, &m->clock)) ||

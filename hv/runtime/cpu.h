@@ -43,6 +43,15 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
     return r;
 }
 
+/* CPUID.80000008H:EAX[7:0]: physical-address bits (MAXPHYADDR), 36 when
+ * the leaf is absent (SDM Vol. 3A 4.1.4). */
+static inline unsigned cpu_phys_bits(void)
+{
+    if (cpuid(0x80000000, 0).eax < 0x80000008)
+        return 36;
+    return cpuid(0x80000008, 0).eax & 0xff;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;

@@ -3,13 +3,6 @@
 #include "hv/runtime/cpu.h"
 #include "hv/lib/platform.h"
 
-/* CPUID.80000008H:EAX[7:0]: physical address bits, hence EPT's width. */
-static unsigned phys_bits(void)
-{
-    if (cpuid(0x80000000, 0).eax < 0x80000008)
-        return 36;
-    return cpuid(0x80000008, 0).eax & 0xff;
-}
 
 int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as,
                 size_t budget_pages)
@@ -18,7 +11,7 @@ int hv_ept_init(struct hv_ept *e, const struct vmx_caps *c, AddressSpace *as,
     int err;
 
     memset(e, 0, sizeof(*e));
-    if (!ept_caps_from_msrs(&caps, c->ept_vpid, c->procbased2, phys_bits()))
+    if (!ept_caps_from_msrs(&caps, c->ept_vpid, c->procbased2, cpu_phys_bits()))
         return MR_EINVAL;
     err = ept_listener_init(&e->el, &caps, budget_pages, as);
     if (err)

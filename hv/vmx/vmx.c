@@ -392,6 +392,7 @@ static bool build_machine(struct vcpu *v, const struct guest_spec *g, void *ram)
 
         if (pc_build(&pc, ram, g->mem, &clock) != MR_OK)
             return false;
+        lapic_set_phys_bits(&pc.lapic, cpu_phys_bits());
         v->pc = &pc;
         print_machine(&pc.as_mem, &pc.as_io);
         return true;

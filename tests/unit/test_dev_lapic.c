@@ -63,6 +63,14 @@ static void wr(unsigned off, uint32_t v)
     CHECK_EQ(address_space_write(&as, LAPIC_DEFAULT_BASE + off, &v, 4), MEMTX_OK);
 }
 static void enable(void) { wr(LAPIC_SVR, APIC_SVR_ENABLE | 0xff); }
+/* Nothing decodes the register's address: all ones, a decode error. */
+static bool unmapped(unsigned off)
+{
+    uint32_t v = 0;
+
+    return address_space_read(&as, LAPIC_DEFAULT_BASE + off, &v, 4) == MEMTX_DECODE_ERROR &&
+           v == 0xffffffff;
+}
 static uint64_t msr_rd(uint32_t msr)
 {
     uint64_t v = 0xdead;
@@ -284,8 +292,10 @@ static void test_lint_pins(void)
     /* globally disabled: the 8259 reaches the CPU directly */
     CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull), LAPIC_MSR_OK);
     CHECK(lapic_accepts_pic_intr(&apic));
-    CHECK_EQ(rd(LAPIC_VER), 0); /* MMIO gone while disabled */
+    CHECK(unmapped(LAPIC_VER)); /* MMIO gone while disabled */
     CHECK_EQ(lapic_has_interrupt(&apic), -1);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull | APIC_BASE_EN),
+             LAPIC_MSR_OK);
     CHECK(!irr_bit(0x39));      /* disabling reset the state */
     teardown();
 }
@@ -306,7 +316,7 @@ static void test_x2apic_msrs(void)
     CHECK_EQ(msr_rd(0x802), 3);            /* full 32-bit ID */
     CHECK_EQ(msr_rd(0x803), 0x00050014);
     CHECK_EQ(msr_rd(0x80d), (0u << 16) | (1u << 3)); /* logical ID from the APIC ID */
-    CHECK_EQ(rd(LAPIC_VER), 0);            /* MMIO does not answer in x2APIC mode */
+    CHECK(unmapped(LAPIC_VER));            /* MMIO does not answer in x2APIC mode */
     CHECK_EQ(lapic_msr_write(&apic, 0x802, 5), LAPIC_GP);   /* ID read-only */
     CHECK_EQ(lapic_msr_write(&apic, 0x80d, 5), LAPIC_GP);   /* LDR read-only */
     CHECK_EQ(lapic_msr_write(&apic, 0x803, 0), LAPIC_GP);   /* version */
@@ -479,6 +489,52 @@ static void test_illegal_register(void)
     teardown();
 }
 
+/* The xAPIC page is decoded only while the APIC is globally enabled in
+ * xAPIC mode, at the base IA32_APIC_BASE names (SDM Vol. 3A 10.4.3-5):
+ * disabled or in x2APIC mode the addresses are unassigned (reads all ones,
+ * writes dropped); a new base moves the page. */
+static void test_apic_base_mapping(void)
+{
+    uint32_t v = 0, ones = 0xffffffff;
+
+    setup();
+    enable();
+    CHECK_EQ(rd(LAPIC_VER), 0x00050014);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull | APIC_BASE_BSP),
+             LAPIC_MSR_OK);
+    CHECK_EQ(address_space_read(&as, LAPIC_DEFAULT_BASE + LAPIC_VER, &v, 4), MEMTX_DECODE_ERROR);
+    CHECK_EQ(v, 0xffffffff);
+    CHECK_EQ(address_space_write(&as, LAPIC_DEFAULT_BASE + LAPIC_TPR, &ones, 4),
+             MEMTX_DECODE_ERROR);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull | APIC_BASE_EN),
+             LAPIC_MSR_OK);
+    CHECK_EQ(rd(LAPIC_VER), 0x00050014);
+    CHECK_EQ(rd(LAPIC_TPR), 0);        /* the dropped write reached nothing */
+    /* x2APIC: the page goes away */
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE,
+                             0xfee00000ull | APIC_BASE_EN | APIC_BASE_EXTD), LAPIC_MSR_OK);
+    CHECK_EQ(address_space_read(&as, LAPIC_DEFAULT_BASE + LAPIC_VER, &v, 4), MEMTX_DECODE_ERROR);
+    /* back to xAPIC (through disabled) at another base */
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull), LAPIC_MSR_OK);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfed40000ull | APIC_BASE_EN),
+             LAPIC_MSR_OK);
+    CHECK_EQ(address_space_read(&as, 0xfed40000ull + LAPIC_VER, &v, 4), MEMTX_OK);
+    CHECK_EQ(v, 0x00050014);
+    CHECK_EQ(address_space_read(&as, LAPIC_DEFAULT_BASE + LAPIC_VER, &v, 4), MEMTX_DECODE_ERROR);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull | APIC_BASE_EN),
+             LAPIC_MSR_OK);
+    CHECK_EQ(rd(LAPIC_VER), 0x00050014);
+    /* an address bit at or above MAXPHYADDR is reserved */
+    lapic_set_phys_bits(&apic, 39);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE,
+                             0xfee00000ull | APIC_BASE_EN | (1ull << 39)), LAPIC_GP);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE,
+                             0xfee00000ull | APIC_BASE_EN | (1ull << 38)), LAPIC_MSR_OK);
+    CHECK_EQ(lapic_msr_write(&apic, MSR_IA32_APIC_BASE, 0xfee00000ull | APIC_BASE_EN),
+             LAPIC_MSR_OK);
+    teardown();
+}
+
 int main(void)
 {
     plat_host_set_verbosity(-1);
@@ -497,5 +553,6 @@ int main(void)
     RUN(test_timer_masked);
     RUN(test_timer_tsc_deadline);
     RUN(test_illegal_register);
+    RUN(test_apic_base_mapping);
     return test_summary("test_dev_lapic");
 }
