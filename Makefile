@@ -169,7 +169,7 @@ clean:
 .DEFAULT_GOAL := all
 .SECONDARY:
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f -not -path '$(B)/linux/*' 2>/dev/null)
 
 # ---------------------------------------------------------------- test guests
 # Guest payloads for the Bochs end-to-end suite (tests/e2e/guests.sh,

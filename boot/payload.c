@@ -111,25 +111,30 @@ static void read_guest_list(EFI_FILE_PROTOCOL *root, struct boot_info *bi)
     plat_free_pages(cfg, (size + 4095) / 4096);
 }
 
-/* A guest's multiboot modules (module= in hv.cfg); one that cannot be
- * read leaves its data NULL, and the run is refused with its name. */
+/* A guest's multiboot modules (module= in hv.cfg) and its initrd
+ * (initrd=); one that cannot be read leaves its data NULL, and the run is
+ * refused with its name. */
 static void read_modules(EFI_FILE_PROTOCOL *root, struct guest_spec *g)
 {
-    for (unsigned i = 0; i < g->nmodules; i++) {
-        struct guest_module *m = &g->module[i];
+    for (unsigned i = 0; i <= g->nmodules; i++) {
+        struct guest_module *m = i < g->nmodules ? &g->module[i] : &g->initrd;
+
+        if (!m->path[0])
+            continue; /* no initrd= */
         void *buf = NULL;
         uint64_t size = 0;
         EFI_STATUS s = read_file(root, m->path, BOOT_PAYLOAD_MAX, &buf, &size);
 
         if (EFI_ERROR(s)) {
-            plat_log(LOG_ERR, "boot: module %s for guest %s: %s (%#llx)", m->path, g->name,
+            plat_log(LOG_ERR, "boot: %s %s for guest %s: %s (%#llx)",
+                     m == &g->initrd ? "initrd" : "module", m->path, g->name,
                      s == EFI_NOT_FOUND ? "not found" : "unreadable", (unsigned long long)s);
             continue;
         }
         m->data = buf;
         m->size = size;
-        plat_log(LOG_INFO, "boot: module %s: %llu bytes at %p", m->path,
-                 (unsigned long long)size, buf);
+        plat_log(LOG_INFO, "boot: %s %s: %llu bytes at %p",
+                 m == &g->initrd ? "initrd" : "module", m->path, (unsigned long long)size, buf);
     }
 }
 

@@ -149,12 +149,17 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
         if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
             return "module: a path of 1-127 bytes";
         copy_word(g->module[g->nmodules++].path, GUEST_PATH_MAX, eq + 1, w->e);
+    } else if (eq - w->s == 6 && !memcmp(w->s, "initrd", 6)) {
+        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+            return "initrd: a path of 1-127 bytes";
+        copy_word(g->initrd.path, GUEST_PATH_MAX, eq + 1, w->e);
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {
         if (!name_ok(eq + 1, w->e) || w->e - eq - 1 >= GUEST_NAME_MAX)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, append)";
+        return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, initrd, "
+               "append)";
     }
     return NULL;
 }
@@ -228,9 +233,9 @@ static const char *cut_append(const char *s, const char *e, struct guest_spec *g
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
-    /* "guest", the path, each of the 6 keys once and the modules (append=
+    /* "guest", the path, each of the 7 keys once and the modules (append=
      * is cut off first), and one more word to notice a line with too many */
-    struct word w[2 + 6 + GUEST_MODULES_MAX + 1];
+    struct word w[2 + 7 + GUEST_MODULES_MAX + 1];
     size_t n, i, j;
     struct guest_spec g;
     const char *err = NULL, *ctl = control_char(s, e);
@@ -273,6 +278,8 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
         }
         if (!err && g.nmodules && g.machine != GUEST_MACHINE_PC)
             err = "module= needs machine=pc (a multiboot kernel's modules)";
+        if (!err && g.initrd.path[0] && g.machine != GUEST_MACHINE_PC)
+            err = "initrd= needs machine=pc (a Linux kernel's initrd)";
     }
     if (err) {
         if (bad)

@@ -13,7 +13,8 @@
  * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget),
  * machine=test|pc (default test: docs/machines.md),
  * module=PATH (machine=pc, repeatable up to GUEST_MODULES_MAX: a multiboot
- * module, in order), append=TEXT (last on the line: the rest of it, spaces included, is a
+ * module, in order), initrd=PATH (machine=pc: a Linux kernel's initrd),
+ * append=TEXT (last on the line: the rest of it, spaces included, is a
  * multiboot kernel's command line).
  */
 #ifndef HV_GUEST_CFG_H
@@ -59,6 +60,7 @@ struct guest_spec {
     char append[GUEST_APPEND_MAX]; /* a multiboot kernel's command line */
     struct guest_module module[GUEST_MODULES_MAX];
     unsigned nmodules;
+    struct guest_module initrd; /* path[0] == 0: none */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

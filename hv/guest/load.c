@@ -204,7 +204,7 @@ static bool load_elf(uint8_t *ram, uint64_t ram_size, unsigned mode, const uint8
 }
 
 /* PML4 -> one PDPT -> four PDs of 2 MiB pages: 0-4 GiB identity, WB. */
-static void page_tables(uint8_t *ram)
+void guest_identity_tables(uint8_t *ram)
 {
     uint64_t *pml4 = (uint64_t *)(ram + GUEST_PML4);
     uint64_t *pdpt = (uint64_t *)(ram + GUEST_PDPT);
@@ -258,7 +258,7 @@ bool guest_load(uint8_t *ram, uint64_t ram_size, unsigned mode, const void *payl
         e->rsp = GUEST_STACK;
     }
     if (mode == 64)
-        page_tables(ram);
+        guest_identity_tables(ram);
     gdt(ram, mode);
     return true;
 }

@@ -38,7 +38,15 @@ struct guest_entry {
      * (EAX = 0x2BADB002, EBX = the boot information's address). */
     bool has_regs;
     uint64_t rax, rbx;
+    uint64_t rsi;       /* with has_regs: RSI at entry (Linux: boot_params) */
+    /* Non-zero: the code and data selectors and the GDT limit the loader's
+     * own GDT at GUEST_GDT needs (Linux: 0x10, 0x18); 0: the defaults. */
+    uint16_t sel_code, sel_data, gdt_limit;
 };
+
+/* The identity page tables of the 64-bit entry at GUEST_PML4: 0-4 GiB in
+ * 2 MiB pages. */
+void guest_identity_tables(uint8_t *ram);
 
 /* Copies payload into guest RAM (host pointer ram, ram_size bytes, already
  * zeroed) and prepares the reserved low pages.  False (with a log line)

@@ -16,6 +16,7 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return true;
     case MSR_IA32_APIC_BASE: *val = 0xfee00000ull | (1u << 8); return true; /* BSP, disabled */
     case MSR_IA32_MTRRCAP: *val = 0; return true;
+    case MSR_IA32_BIOS_SIGN_ID: *val = 0; return true; /* no microcode update loaded */
     case MSR_IA32_MCG_CAP: *val = 0; return true;    /* no machine-check banks */
     case MSR_IA32_MCG_STATUS: *val = 0; return true;
     case MSR_IA32_MISC_ENABLE: *val = v->misc_enable; return true;
@@ -75,6 +76,8 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return val == 0 || val == 0xc06 || val == 0x806;
     case MSR_IA32_MCG_STATUS:
         return val == 0;
+    case MSR_IA32_BIOS_SIGN_ID:
+        return true; /* written (with 0) before a CPUID 1 to latch the signature */
     case MSR_IA32_TSC:
         /* the guest's TSC becomes val; TSC_ADJUST moves by as much (SDM
          * Vol. 3B 17.17.3) */

@@ -184,7 +184,8 @@ static void guest_state(struct vcpu *v)
         control_regs(v, X86_CR0_ET | X86_CR0_PE | X86_CR0_PG, X86_CR4_PAE);
         w(VMCS_GUEST_CR3, GUEST_PML4);
         w(VMCS_GUEST_EFER, X86_EFER_LME | X86_EFER_LMA);
-        segments(GUEST_SEL_CODE, GUEST_SEL_DATA, 0, 0xffffffff, AR_CODE64, AR_DATA32);
+        segments(e->sel_code ? e->sel_code : GUEST_SEL_CODE,
+                 e->sel_data ? e->sel_data : GUEST_SEL_DATA, 0, 0xffffffff, AR_CODE64, AR_DATA32);
         break;
     }
     segment(VMCS_GUEST_TR_SEL, VMCS_GUEST_TR_BASE, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_AR, 0, 0,
@@ -194,7 +195,7 @@ static void guest_state(struct vcpu *v)
     w(VMCS_GUEST_LDTR_LIMIT, 0);
     w(VMCS_GUEST_LDTR_AR, AR_LDTR_UNUSABLE);
     w(VMCS_GUEST_GDTR_BASE, GUEST_GDT);
-    w(VMCS_GUEST_GDTR_LIMIT, GUEST_GDT_LIMIT);
+    w(VMCS_GUEST_GDTR_LIMIT, e->gdt_limit ? e->gdt_limit : GUEST_GDT_LIMIT);
     w(VMCS_GUEST_IDTR_BASE, 0);
     w(VMCS_GUEST_IDTR_LIMIT, 0); /* no handlers until the guest loads an IDT */
 
@@ -215,10 +216,11 @@ static void guest_state(struct vcpu *v)
     g->rax = GUEST_MAGIC;
     g->rbx = e->ram_size;
     g->rcx = e->mode;
-    if (e->has_regs) { /* a multiboot kernel: EAX magic, EBX the info */
+    if (e->has_regs) { /* multiboot: EAX magic, EBX the info; Linux: RSI */
         g->rax = e->rax;
         g->rbx = e->rbx;
         g->rcx = 0;
+        g->rsi = e->rsi;
     }
 }
 

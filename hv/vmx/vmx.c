@@ -2,6 +2,7 @@
 #include "hv/runtime/canary.h"
 
 #include "hv/runtime/cpu.h"
+#include "hv/guest/linux.h"
 #include "hv/runtime/tsc.h"
 #include "hv/vmx/host_desc.h"
 #include "hv/runtime/log.h"
@@ -312,8 +313,22 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
         args.nmmap = pc_memory_map(v->pc, map, MB_MAX_MMAP);
         return multiboot_load(ram, g->mem, g->payload, g->payload_size, &args, &v->entry);
     }
-    if (g->nmodules) {
-        plat_log(LOG_ERR, "load: module= is for multiboot kernels (no multiboot header)");
+    if (v->pc && linux_detect(g->payload, g->payload_size)) {
+        static struct mb_mmap_entry map[MB_MAX_MMAP];
+        struct linux_load_args args = {.cmdline = g->append, .map = map,
+                                       .rsdp = v->pc->acpi.rsdp};
+
+        if (g->initrd.path[0] && !g->initrd.data) {
+            plat_log(LOG_ERR, "linux: initrd %s was not read", g->initrd.path);
+            return false;
+        }
+        args.initrd = g->initrd.data;
+        args.initrd_size = g->initrd.size;
+        args.nmap = pc_memory_map(v->pc, map, MB_MAX_MMAP);
+        return linux_load(ram, g->mem, g->payload, g->payload_size, &args, &v->entry);
+    }
+    if (g->nmodules || g->initrd.path[0]) {
+        plat_log(LOG_ERR, "load: module= and initrd= are for multiboot and Linux kernels");
         return false;
     }
     return guest_load(ram, g->mem, g->mode, g->payload, g->payload_size, &v->entry);

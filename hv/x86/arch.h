@@ -71,6 +71,7 @@
 #define MSR_IA32_APIC_BASE 0x01b
 #define MSR_IA32_FEATURE_CONTROL 0x03a
 #define MSR_IA32_TSC_ADJUST 0x03b
+#define MSR_IA32_BIOS_SIGN_ID 0x08b /* microcode update signature (SDM Vol. 3A 9.11.7) */
 #define MSR_IA32_MTRRCAP 0x0fe
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_MCG_CAP 0x179

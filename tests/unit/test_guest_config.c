@@ -91,6 +91,9 @@ static void test_defaults_and_keys(void)
     CHECK_STR(gl.g[0].module[0].path, "\\EFI\\a.bin");
     CHECK_STR(gl.g[0].module[1].path, "b");
     CHECK_STR(gl.g[0].append, "m");
+    CHECK_EQ(parse_str("guest vmlinuz machine=pc initrd=\\EFI\\i.cpio append=console=ttyS0"), 1);
+    CHECK_STR(gl.g[0].initrd.path, "\\EFI\\i.cpio");
+    CHECK_STR(gl.g[0].append, "console=ttyS0");
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -110,9 +113,10 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin name=0123456789012345678901234567890123", "name=0123");
     REFUSED("guest", "payload path");
     REFUSED("run a.bin", "guest");
-    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11", "too many");
+    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12", "too many");
     REFUSED("guest a.bin mode=16 mem=4M mode=32", "mode=32", "given twice");
     REFUSED("guest a.bin module=m", "needs machine=pc");
+    REFUSED("guest vmlinuz initrd=i.cpio", "initrd= needs machine=pc");
     REFUSED("guest a.bin machine=pc module=", "module=", "1-127");
     REFUSED("guest a.bin machine=pc module=1 module=2 module=3 module=4 module=5", "module=5",
             "at most 4");
