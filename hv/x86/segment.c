@@ -98,6 +98,23 @@ static struct emu_seg make_seg(uint16_t sel, uint64_t lo, uint64_t hi, bool wide
     return s;
 }
 
+/* The last steps of every load: present (else `np`(sel)), the accessed
+ * bit written back, the register made with selector `as`. */
+static enum emu_result accept_desc(struct emu_ctx *ctx, unsigned mode, uint64_t la, uint64_t lo,
+                                   uint16_t sel, enum emu_result np, uint16_t as,
+                                   struct emu_seg *out)
+{
+    enum emu_result rc;
+
+    if (!(lo & D_P))
+        return fault_sel(ctx, np, sel);
+    rc = mark_desc(ctx, mode, la, lo, D_ACCESSED);
+    if (rc)
+        return rc;
+    *out = make_seg(as, lo | D_ACCESSED, 0, false);
+    return EMU_OK;
+}
+
 /* A null selector in a data segment register: unusable, DPL kept at the
  * CPL so SS still names it (Vol. 3C 24.4.1 and 27.5.2). */
 static struct emu_seg null_seg(uint16_t sel, unsigned cpl)
@@ -137,24 +154,16 @@ static enum emu_result load_data_seg(struct emu_ctx *ctx, unsigned mode, unsigne
         /* a writable data segment at exactly the CPL */
         if (rpl != cpl || dpl != cpl || (type & EMU_SEG_TYPE_CODE) || !(type & EMU_SEG_TYPE_RW))
             return fault_sel(ctx, EMU_INJECT_GP, sel);
-        if (!(lo & D_P))
-            return fault_sel(ctx, EMU_INJECT_SS, sel);
-    } else {
-        /* data, or readable code; privilege checked unless conforming code */
-        bool code = type & EMU_SEG_TYPE_CODE, conforming = code && (type & 4u);
-
-        if (code && !(type & EMU_SEG_TYPE_RW))
-            return fault_sel(ctx, EMU_INJECT_GP, sel);
-        if (!conforming && (rpl > dpl || cpl > dpl))
-            return fault_sel(ctx, EMU_INJECT_GP, sel);
-        if (!(lo & D_P))
-            return fault_sel(ctx, EMU_INJECT_NP, sel);
+        return accept_desc(ctx, mode, la, lo, sel, EMU_INJECT_SS, sel, out);
     }
-    rc = mark_desc(ctx, mode, la, lo, D_ACCESSED);
-    if (rc)
-        return rc;
-    *out = make_seg(sel, lo | D_ACCESSED, 0, false);
-    return EMU_OK;
+    /* data, or readable code; privilege checked unless conforming code */
+    bool code = type & EMU_SEG_TYPE_CODE, conforming = code && (type & 4u);
+
+    if (code && !(type & EMU_SEG_TYPE_RW))
+        return fault_sel(ctx, EMU_INJECT_GP, sel);
+    if (!conforming && (rpl > dpl || cpl > dpl))
+        return fault_sel(ctx, EMU_INJECT_GP, sel);
+    return accept_desc(ctx, mode, la, lo, sel, EMU_INJECT_NP, sel, out);
 }
 
 enum emu_result emu_load_sreg(struct emu_ctx *ctx, unsigned mode, unsigned seg, uint16_t sel)
@@ -244,11 +253,5 @@ enum emu_result emu_load_cs(struct emu_ctx *ctx, unsigned mode, uint16_t sel, st
     /* conforming: DPL <= CPL; non-conforming: RPL <= CPL and DPL = CPL */
     if ((type & 4u) ? dpl > cpl : ((sel & 3u) > cpl || dpl != cpl))
         return fault_sel(ctx, EMU_INJECT_GP, sel);
-    if (!(lo & D_P))
-        return fault_sel(ctx, EMU_INJECT_NP, sel);
-    rc = mark_desc(ctx, mode, la, lo, D_ACCESSED);
-    if (rc)
-        return rc;
-    *cs = make_seg((uint16_t)((sel & ~3u) | cpl), lo | D_ACCESSED, 0, false);
-    return EMU_OK;
+    return accept_desc(ctx, mode, la, lo, sel, EMU_INJECT_NP, (uint16_t)((sel & ~3u) | cpl), cs);
 }
