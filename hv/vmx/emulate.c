@@ -174,6 +174,17 @@ static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
     ctx->valid = EMU_V_SEG(X86_CS);
 }
 
+/* Segment registers and TR a segment load changed (rare: MOV Sreg, LTR,
+ * far JMP). */
+static __attribute__((noinline)) void write_segs(const struct emu_ctx *ctx)
+{
+    for (unsigned i = 0; i < X86_NR_SEGS; i++)
+        if (ctx->dirty & EMU_D_SEG(i))
+            write_seg(&ctx->regs.seg[i], seg_fields[i]);
+    if (ctx->dirty & EMU_D_TR)
+        write_seg(&ctx->regs.tr, tr_fields);
+}
+
 static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
 {
     struct guest_regs *g = &v->regs;
@@ -201,11 +212,8 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
         if (now != intr)
             vmwrite(VMCS_GUEST_INTERRUPTIBILITY, now);
     }
-    for (i = 0; i < X86_NR_SEGS; i++)
-        if (ctx->dirty & EMU_D_SEG(i))
-            write_seg(&ctx->regs.seg[i], seg_fields[i]);
-    if (ctx->dirty & EMU_D_TR)
-        write_seg(&ctx->regs.tr, tr_fields);
+    if (__builtin_expect(ctx->dirty & (EMU_D_SEGS | EMU_D_TR), 0))
+        write_segs(ctx);
     if (ctx->dirty & EMU_D_RFLAGS)
         vmwrite(VMCS_GUEST_RFLAGS, ctx->regs.rflags);
 }
@@ -251,7 +259,7 @@ static void finish(struct vcpu *v, struct emu_ctx *ctx, enum emu_result r, uint6
 {
     write_back(v, ctx);
     if (r == EMU_OK) {
-        if (ctx->dirty & EMU_D_RIP)
+        if (__builtin_expect(ctx->regs.rflags & X86_FL_TF, 0) && (ctx->dirty & EMU_D_RIP))
             vmx_single_step_done(ctx->regs.rflags); /* no emulated form changes TF */
         return;
     }

@@ -80,6 +80,7 @@ struct emu_regs {
 #define EMU_D_RIP (1u << 16)
 #define EMU_D_RFLAGS (1u << 17)
 #define EMU_D_SEG(s) (1u << (18 + (s))) /* the whole register: sel, base, limit, attr */
+#define EMU_D_SEGS (0x3fu << 18)
 #define EMU_D_TR (1u << 24)
 #define EMU_D_MOV_SS (1u << 25) /* MOV SS done: block interrupts for one instruction */
 
