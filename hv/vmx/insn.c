@@ -22,6 +22,7 @@
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID7_EBX_INVPCID (1u << 10)
 #define CPUID7_ECX_WAITPKG (1u << 5)
+#define CPUID6_EAX_ARAT (1u << 2)    /* APIC timer always running */
 #define CPUID7_ECX_RDPID (1u << 22)
 #define CPUID_D1_EAX_XSAVES (1u << 3)
 #define CPUID_80000001_EDX_RDTSCP (1u << 27)
@@ -102,6 +103,14 @@ void vmx_cpuid_exit(struct vcpu *v)
         /* APIC present: follows IA32_APIC_BASE's global enable */
         if (v->pc && !(v->pc->lapic.apic_base & APIC_BASE_EN))
             r.edx &= ~CPUID1_EDX_APIC;
+        break;
+    case 6:
+        /* Thermal and power management (SDM Vol. 2A CPUID leaf 06H): hv
+         * offers none of their MSRs (APERF/MPERF, HWP, thermal status, the
+         * energy bias), which read #GP here; only ARAT (EAX bit 2) holds:
+         * the APIC timer runs whatever the guest's idle state. */
+        r.eax &= CPUID6_EAX_ARAT;
+        r.ebx = r.ecx = r.edx = 0;
         break;
     case 7:
         if (sub == 0) {
