@@ -149,6 +149,15 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
         if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
             return "module: a path of 1-127 bytes";
         copy_word(g->module[g->nmodules++].path, GUEST_PATH_MAX, eq + 1, w->e);
+    } else if (eq - w->s == 9 && !memcmp(w->s, "dirty-log", 9)) {
+        struct word v = {eq + 1, w->e};
+
+        if (word_is(&v, "on"))
+            g->dirty_log = true;
+        else if (word_is(&v, "off"))
+            g->dirty_log = false;
+        else
+            return "dirty-log must be on or off";
     } else if (eq - w->s == 6 && !memcmp(w->s, "initrd", 6)) {
         if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
             return "initrd: a path of 1-127 bytes";
@@ -159,7 +168,7 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
         return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, initrd, "
-               "append)";
+               "dirty-log, append)";
     }
     return NULL;
 }
@@ -233,9 +242,9 @@ static const char *cut_append(const char *s, const char *e, struct guest_spec *g
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
-    /* "guest", the path, each of the 7 keys once and the modules (append=
+    /* "guest", the path, each of the 8 keys once and the modules (append=
      * is cut off first), and one more word to notice a line with too many */
-    struct word w[2 + 7 + GUEST_MODULES_MAX + 1];
+    struct word w[2 + 8 + GUEST_MODULES_MAX + 1];
     size_t n, i, j;
     struct guest_spec g;
     const char *err = NULL, *ctl = control_char(s, e);

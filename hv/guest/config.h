@@ -12,6 +12,7 @@
  * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
  * ept-pages=N (default 2048, 8..65536: the EPT's table-page budget),
  * machine=test|pc (default test: docs/machines.md),
+ * dirty-log=on|off (default off: hv logs all guest RAM and checks the log),
  * module=PATH (machine=pc, repeatable up to GUEST_MODULES_MAX: a multiboot
  * module, in order), initrd=PATH (machine=pc: a Linux kernel's initrd),
  * append=TEXT (last on the line: the rest of it, spaces included, is a
@@ -61,6 +62,7 @@ struct guest_spec {
     struct guest_module module[GUEST_MODULES_MAX];
     unsigned nmodules;
     struct guest_module initrd; /* path[0] == 0: none */
+    bool dirty_log;         /* dirty-log=on: hv checks the dirty log (docs/linux.md) */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;
     bool builtin;           /* the built-in demo guest (no file) */

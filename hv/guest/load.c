@@ -211,12 +211,16 @@ void guest_identity_tables(uint8_t *ram)
     uint64_t *pd = (uint64_t *)(ram + GUEST_PD);
     unsigned i;
 
+    /* Accessed (and, in the leaves, dirty) set up front: the CPU never
+     * writes these tables itself, so no write of its own bypasses
+     * dirty logging (Bochs' EPT, without A/D bits, lets the page walk's
+     * A/D updates through a write-protected entry: docs/linux.md). */
     memset(ram + GUEST_PML4, 0, GUEST_GDT - GUEST_PML4);
-    pml4[0] = GUEST_PDPT | 0x3;                       /* P, RW */
+    pml4[0] = GUEST_PDPT | 0x23;                      /* P, RW, A */
     for (i = 0; i < 4; i++)
-        pdpt[i] = (GUEST_PD + i * 0x1000ull) | 0x3;   /* P, RW */
+        pdpt[i] = (GUEST_PD + i * 0x1000ull) | 0x23;  /* P, RW, A */
     for (i = 0; i < 4 * 512; i++)
-        pd[i] = ((uint64_t)i << 21) | 0x83;           /* P, RW, PS */
+        pd[i] = ((uint64_t)i << 21) | 0xe3;           /* P, RW, A, D, PS */
 }
 
 /* Null, 0x08 code (64-bit for mode 64, else 32-bit), 0x10 flat data. */

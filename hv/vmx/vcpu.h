@@ -31,6 +31,16 @@ enum vcpu_stop {
     VCPU_ERROR,         /* hv stopped it: triple fault, bad exit, ... */
 };
 
+/* hv/vmx/dirtycheck.c: the dirty-log check of dirty-log=on. */
+struct dirty_check {
+    bool on;
+    uint64_t *fp;               /* a fingerprint per page of guest RAM */
+    uint64_t npages;
+    uint64_t period, next, last; /* host TSC */
+    unsigned harvests;
+    uint64_t dirty, changed, missed;
+};
+
 struct vcpu {
     struct guest_regs regs;
     void *vmcs;
@@ -74,6 +84,7 @@ struct vcpu {
     /* TSC ticks from VM entry to VM exit, and from exit to the next entry
      * (including the entry instruction itself, which hv pays for). */
     uint64_t ticks_guest, ticks_hv;
+    struct dirty_check dirty;
     /* The emulator's state, caches included (zeroed per guest). */
     struct emu_ctx emu;
 };
@@ -113,6 +124,13 @@ void vmx_pc_before_entry(struct vcpu *v);
 void vmx_pc_hlt(struct vcpu *v);
 int vmx_pc_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val); /* LAPIC_* */
 void vmx_pc_cr8(struct vcpu *v, uint64_t cr8);
+
+/* hv/vmx/dirtycheck.c: start logging all guest RAM with a fingerprint of
+ * every page; harvest and check (when v->dirty.next is due); last harvest,
+ * summary, logging off. */
+void vmx_dirty_check_start(struct vcpu *v);
+void vmx_dirty_check_harvest(struct vcpu *v);
+void vmx_dirty_check_finish(struct vcpu *v);
 
 /* hv/vmx/vmcs.c: fills the current VMCS for v->entry (16-bit real mode,
  * 32-bit protected or 64-bit long mode, docs/guest-abi.md).  Returns false

@@ -181,6 +181,8 @@ static void run_loop(struct vcpu *v)
 
         if (v->pc)
             vmx_pc_before_entry(v);
+        if (__builtin_expect(v->dirty.on, 0) && rdtsc() >= v->dirty.next)
+            vmx_dirty_check_harvest(v);
         t_entry = rdtsc();
         r = vmx_enter(&v->regs, v->launched);
         t_back = rdtsc();
@@ -362,10 +364,17 @@ static uint64_t run_prepared(struct vcpu *v, const struct guest_spec *g, uint64_
     if (v->caps->vpid)
         vmx_invvpid(v->vpid, false);
     vmx_budget_start(v, g->timeout ? g->timeout : GUEST_TIMEOUT_DEFAULT);
+    if (g->dirty_log)
+        vmx_dirty_check_start(v);
     log_guest_window_open();
     run_loop(v);
     log_guest_window_close();
     status = finish(v);
+    if (g->dirty_log) {
+        vmx_dirty_check_finish(v);
+        if (v->dirty.missed)
+            status = status ? status : 1;
+    }
     if (vcpu_seal_check(v, vmxon_region)) {
         plat_log(LOG_ERR, "run: %s: hv's VMCS, bitmaps, PML buffer or EPT changed while "
                  "the guest ran", v->name);

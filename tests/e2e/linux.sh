@@ -4,7 +4,8 @@
 # of tools/linux-initramfs.  Checks the markers, that the clocksource is
 # the TSC, that /proc/interrupts shows the local APIC timer and an I/O APIC
 # line counting between two snapshots, the workload's checksum, and that
-# the run ended by ACPI power-off with status 0 and hv's canaries intact.
+# the run ended by ACPI power-off with status 0 and hv's canaries intact;
+# then the dirty-log check on the three CPU classes.
 # Without the packages (no network) it prints one "skipped" line.
 #
 #   LINUX_KEEP=1 tests/e2e/linux.sh     keep the log
@@ -30,7 +31,7 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local what=$1; shift; if "$@"; then pass "linux: $what"; else fail "linux: $what"; fi; }
 
 start=$(date +%s)
-tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --kernel build/linux/vmlinuz \
+tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --guest build/linux/vmlinuz,timeout=300 --machine pc \
     --initrd build/linux/initrd.gz --mem 256M --timeout 1200 --log "$work/raw" \
     --append "$append" > /dev/null 2>&1
 status=$?
@@ -68,5 +69,33 @@ if [ "$failed" -gt 0 ]; then
     g | tail -15 | sed 's/^/    /'
 fi
 grep -E "^hv: I (exits|time):" "$log"
+
+# The dirty-log check (dirty-log=on, hv/vmx/dirtycheck.c) on the three CPU
+# classes: PML (Skylake-X), EPT A/D bits without PML (Haswell), write
+# protection without A/D bits (Sandy Bridge).  Two boots at a time.
+dirty_boot() { # TAG CPU
+    tools/run-bochs --efi "$efi" --cpu "$2" --guest build/linux/vmlinuz,dirty-log=on,timeout=600 --machine pc \
+        --initrd build/linux/initrd.gz --mem 256M --timeout 1500 --log "$work/raw-$1" \
+        --append "$append" > /dev/null 2>&1
+    tr -d '\r' < "$work/raw-$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a -o 'hv: .*' > "$work/log-$1"
+}
+dirty_check() { # TAG MODE
+    local l=$work/log-$1 sum
+    sum=$(grep -E "^hv: . dirty: [0-9]+ harvests by " "$l")
+    if grep -qE "^hv: I dirty: ([3-9]|[1-9][0-9]+) harvests by $2: [1-9][0-9]* pages reported dirty, [0-9]+ changed, 0 missed$" "$l" &&
+       grep -qx "hv: I guest: hv-linux: userspace end" "$l" &&
+       grep -qE "^hv: I run: [^ ]+ status 0 \(pass\)$" "$l"; then
+        pass "linux dirty log ($1, $2): ${sum#hv: I dirty: }; the run passed"
+    else
+        fail "linux dirty log ($1, $2): ${sum:-no summary line}"
+        grep -E "^hv: E |dirty: harvest" "$l" | head -8 | sed 's/^/    /'
+    fi
+    grep -E "^hv: I dirty: harvest" "$l" | head -3 | sed 's/^hv: I /    /'
+}
+dirty_boot pml corei7_skylake_x & dirty_boot ad corei7_haswell_4770 & wait
+dirty_boot wp corei7_sandy_bridge_2600k
+dirty_check pml pml
+dirty_check ad dirty-flags
+dirty_check wp write-protect
 echo "linux: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -36,7 +36,7 @@ start:
     cmp rax, 0x2000
     CHECK 9, je
     mov rax, [0x3000 + 8 * 2047]        ; last 2 MiB page of 4 GiB
-    mov rdx, 0xffe00083
+    mov rdx, 0xffe000e3                 ; P, RW, PS, accessed and dirty preset
     cmp rax, rdx
     CHECK 10, je
     sgdt [gdtr]

@@ -94,6 +94,9 @@ static void test_defaults_and_keys(void)
     CHECK_EQ(parse_str("guest vmlinuz machine=pc initrd=\\EFI\\i.cpio append=console=ttyS0"), 1);
     CHECK_STR(gl.g[0].initrd.path, "\\EFI\\i.cpio");
     CHECK_STR(gl.g[0].append, "console=ttyS0");
+    CHECK(!gl.g[0].dirty_log);
+    CHECK_EQ(parse_str("guest a.bin dirty-log=on"), 1);
+    CHECK(gl.g[0].dirty_log);
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -113,7 +116,8 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin name=0123456789012345678901234567890123", "name=0123");
     REFUSED("guest", "payload path");
     REFUSED("run a.bin", "guest");
-    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12", "too many");
+    REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13", "too many");
+    REFUSED("guest a.bin dirty-log=yes", "dirty-log=yes", "on or off");
     REFUSED("guest a.bin mode=16 mem=4M mode=32", "mode=32", "given twice");
     REFUSED("guest a.bin module=m", "needs machine=pc");
     REFUSED("guest vmlinuz initrd=i.cpio", "initrd= needs machine=pc");

@@ -48,9 +48,10 @@ static void test_flat_modes(void)
     CHECK_EQ(e.rip, GUEST_FLAT_LOAD);
     /* 64-bit code segment, identity page tables 0-4 GiB with 2 MiB pages */
     CHECK_EQ(((uint64_t *)(ram + GUEST_GDT))[1], 0x00af9b000000ffffull);
-    CHECK_EQ(((uint64_t *)(ram + GUEST_PML4))[0], GUEST_PDPT | 3);
-    CHECK_EQ(((uint64_t *)(ram + GUEST_PDPT))[3], (GUEST_PD + 0x3000) | 3);
-    CHECK_EQ(((uint64_t *)(ram + GUEST_PD))[2047], (2047ull << 21) | 0x83);
+    /* accessed (and dirty in the leaves) preset: the CPU never writes them */
+    CHECK_EQ(((uint64_t *)(ram + GUEST_PML4))[0], GUEST_PDPT | 0x23);
+    CHECK_EQ(((uint64_t *)(ram + GUEST_PDPT))[3], (GUEST_PD + 0x3000) | 0x23);
+    CHECK_EQ(((uint64_t *)(ram + GUEST_PD))[2047], (2047ull << 21) | 0xe3);
 }
 
 static void test_flat_refused(void)
