@@ -27,6 +27,17 @@
 #define LOADED_HIGH 0x01
 #define XLF_KERNEL_64 0x01
 
+/* screen_info, at the start of boot_params (struct screen_info). */
+#define SI_ISVGA 0x0f             /* orig_video_isVGA: 0x70 VIDEO_TYPE_EFI */
+#define SI_LFB_WIDTH 0x12
+#define SI_LFB_HEIGHT 0x14
+#define SI_LFB_DEPTH 0x16
+#define SI_LFB_BASE 0x18
+#define SI_LFB_SIZE 0x1c
+#define SI_LFB_LINELENGTH 0x24
+#define SI_COLORS 0x26            /* red, green, blue, reserved: size then position */
+#define VIDEO_TYPE_EFI 0x70
+
 /* boot_params fields outside the setup header (struct boot_params). */
 #define BP_ACPI_RSDP 0x070
 #define BP_E820_ENTRIES 0x1e8
@@ -115,6 +126,23 @@ static void write_gdt(uint8_t *ram)
     g[3] = 0x00cf93000000ffffull;
 }
 
+/* The framebuffer as a linear EFI one: 32 bpp, pixel = R<<16 | G<<8 | B. */
+static void write_screen_info(uint8_t *bp, const struct linux_load_args *a)
+{
+    static const uint8_t colors[8] = {8, 16, 8, 8, 8, 0, 8, 24};
+
+    if (!a->fb_base || a->fb_base >= FOUR_G)
+        return;
+    bp[SI_ISVGA] = VIDEO_TYPE_EFI;
+    put(bp + SI_LFB_WIDTH, a->fb_width, 2);
+    put(bp + SI_LFB_HEIGHT, a->fb_height, 2);
+    put(bp + SI_LFB_DEPTH, 32, 2);
+    put(bp + SI_LFB_BASE, a->fb_base, 4);
+    put(bp + SI_LFB_SIZE, (uint64_t)a->fb_stride * a->fb_height, 4);
+    put(bp + SI_LFB_LINELENGTH, a->fb_stride, 2);
+    memcpy(bp + SI_COLORS, colors, sizeof(colors));
+}
+
 static bool refuse(const char *why, unsigned long long v)
 {
     plat_log(LOG_ERR, "linux: %s (%#llx)", why, v);
@@ -189,6 +217,7 @@ bool linux_load(uint8_t *ram, uint64_t ram_size, const void *img, uint64_t size,
     if (a->rsdp && version >= 0x020e)
         put(bp + BP_ACPI_RSDP, a->rsdp, 8);
     write_e820(bp, a);
+    write_screen_info(bp, a);
     guest_identity_tables(ram);
     write_gdt(ram);
 

@@ -4,7 +4,8 @@
  * protocol 2.12 or later with a 64-bit entry point, its protected-mode
  * part loaded where the header prefers (or relocated), a boot_params page
  * built from the machine (the e820 map from the flat view, the command
- * line, the initrd, the ACPI RSDP), entered in 64-bit mode:
+ * line, the initrd, the ACPI RSDP, screen_info describing the machine's
+ * framebuffer as an EFI one), entered in 64-bit mode:
  *
  *   0x1000-0x6fff   identity page tables for 0-4 GiB (as guest_load's)
  *   0x7000          a GDT with __BOOT_CS = 0x10 and __BOOT_DS = 0x18
@@ -35,6 +36,9 @@ struct linux_load_args {
     const struct mb_mmap_entry *map;     /* the machine's map (e820 types 1, 2, 3) */
     unsigned nmap;
     uint64_t rsdp;                       /* the ACPI RSDP's address, 0: none */
+    /* A linear XRGB8888 framebuffer for screen_info (efifb); base 0: none */
+    uint64_t fb_base;
+    uint32_t fb_width, fb_height, fb_stride;
 };
 
 /* True when img starts like a bzImage ("HdrS" at 0x202, 0xAA55 at 0x1fe). */

@@ -128,6 +128,7 @@ static int init_devices(struct pc_machine *m)
         (err = i8259_init(&m->pic, "pic")) ||
         (err = i8254_init(&m->pit, &m->clock)) ||
         (err = rtc_init(&m->rtc, &m->clock, 0)) ||
+        (err = fb_init(&m->fb, "fb", PC_FB_WIDTH, PC_FB_HEIGHT)) ||
         (err = uart_init_io(&m->com1, "com1", "guest: ", NULL, NULL)) ||
         (err = debug_exit_init(&m->dx, "debug-exit", NULL, NULL)) ||
         (err = pc_testdev_init(&m->testdev, "pc-testdev")) ||
@@ -175,6 +176,7 @@ static int map(struct pc_machine *m)
         (err = memory_region_add_subregion(s, IOAPIC_DEFAULT_BASE, &m->ioapic.mr)) ||
         (err = memory_region_add_subregion(s, LAPIC_DEFAULT_BASE, &m->lapic.mr)) ||
         (err = memory_region_add_subregion(s, PC_TESTDEV_MMIO_BASE, &m->testdev.mmio_mr)) ||
+        (err = memory_region_add_subregion(s, PC_FB_BASE, &m->fb.mr)) ||
         (err = memory_region_add_subregion(s, PC_BIOS_BASE, &m->bios)))
         return err;
     if (m->ram_above.initialized &&
@@ -258,7 +260,7 @@ void pc_destroy(struct pc_machine *m)
 {
     MemoryRegion *mapped[] = {
         &m->ram_low, &m->ram_high, &m->ram_above, &m->bios_area, &m->ioapic.mr, &m->lapic.mr,
-        &m->testdev.mmio_mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
+        &m->testdev.mmio_mr, &m->fb.mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
         &m->pit.mr, &m->pit.port61_mr, &m->rtc.mr, &m->com1.mr, &m->dx.mr, &m->testdev.ports,
         &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pci_host,
     };
@@ -287,6 +289,8 @@ void pc_destroy(struct pc_machine *m)
         fw_cfg_destroy(&m->fw_cfg);
     if (m->pm.mr.initialized)
         acpi_pm_destroy(&m->pm);
+    if (m->fb.mr.initialized && fb_destroy(&m->fb))
+        plat_log(LOG_ERR, "pc: fb could not be destroyed");
     machine_destroy_regions(own, ARRAY_SIZE(own), "pc");
     m->built = false;
 }

@@ -26,6 +26,7 @@
 #include "devices/acpi.h"
 #include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
+#include "devices/framebuffer.h"
 #include "devices/fw_cfg.h"
 #include "devices/i8254.h"
 #include "devices/i8259.h"
@@ -47,6 +48,9 @@
 #define PC_BIOS_SIZE 0x20000ull
 #define PC_BIOS_BASE (PC_4G - PC_BIOS_SIZE)
 #define PC_TSC_HZ 1000000000ull     /* the guest's TSC: 1 GHz */
+#define PC_FB_BASE 0xfd000000ull    /* the linear framebuffer, XRGB8888 */
+#define PC_FB_WIDTH 800
+#define PC_FB_HEIGHT 600
 #define PC_ISA_IRQS 16
 #define PC_COM1_IRQ 4
 
@@ -70,6 +74,7 @@ struct pc_machine {
     FwCfg fw_cfg;
     AcpiPm pm;
     AcpiLayout acpi;
+    Framebuffer fb;        /* a linear framebuffer at PC_FB_BASE (Linux: efifb) */
     IrqSplit isa[PC_ISA_IRQS]; /* ISA line n -> 8259 input n and I/O APIC pin */
     bool powered_off, reset_requested;
     bool built;

@@ -275,6 +275,10 @@ static uint64_t finish(struct vcpu *v)
     uart_flush_output(vcpu_console(v));
     if (v->machine)
         finish_test_machine(v->machine);
+    if (v->pc) { /* the screen, if the guest drew on it */
+        fb_update(&v->pc->fb);
+        fb_dump(&v->pc->fb, NULL, NULL);
+    }
     vmx_exit_summary(v);
     if (v->machine && v->machine->post_writes)
         plat_log(LOG_INFO, "machine: post saw %llu writes (last %#04x); testdev logged %llu "
@@ -318,7 +322,10 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
     if (v->pc && linux_detect(g->payload, g->payload_size)) {
         static struct mb_mmap_entry map[MB_MAX_MMAP];
         struct linux_load_args args = {.cmdline = g->append, .map = map,
-                                       .rsdp = v->pc->acpi.rsdp};
+                                       .rsdp = v->pc->acpi.rsdp, .fb_base = PC_FB_BASE,
+                                       .fb_width = v->pc->fb.width,
+                                       .fb_height = v->pc->fb.height,
+                                       .fb_stride = v->pc->fb.stride};
 
         if (g->initrd.path[0] && !g->initrd.data) {
             plat_log(LOG_ERR, "linux: initrd %s was not read", g->initrd.path);

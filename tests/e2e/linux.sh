@@ -62,6 +62,10 @@ check "the workload's checksum is $want" grep -qx "hv: I guest: hv-linux: checks
 check "the timer sleeps returned" grep -qx "hv: I guest: hv-linux: slept" "$log"
 check "the run ended by ACPI power-off (S5)" grep -qx "hv: I guest: powered off through ACPI (S5)" "$log"
 check "the run's status is 0" grep -qE "^hv: I run: [^ ]+ status 0 \(pass\)$" "$log"
+check "fbcon drew on hv's framebuffer (efifb at 0xfd000000)" \
+    grep -q "^hv: I guest: fd000000-fd1d4fff : efifb" "$log"
+check "the screen was dumped and rebuilds as a PNG with a matching CRC" \
+    tools/fb2png "$work/log" "$work/screen.png" --quiet
 check "hv's canaries and pool intact after Linux" \
     grep -qE "^hv: I canary: [^ ]+: VMCS, MSR and I/O bitmaps,( PML buffer,)? EPT intact$" "$log"
 if [ "$failed" -gt 0 ]; then

@@ -61,7 +61,8 @@ static size_t bzimage(unsigned version, uint64_t pref, uint32_t init_size, unsig
 
 static bool load(size_t n, const char *cmdline, const void *initrd, uint64_t isize)
 {
-    const struct linux_load_args a = {cmdline, initrd, isize, map, ARRAY_SIZE(map), 0xe0000};
+    const struct linux_load_args a = {cmdline, initrd, isize, map, ARRAY_SIZE(map), 0xe0000,
+                                      0xfd000000, 800, 600, 3200};
 
     memset(ram, 0xcc, RAM);
     return linux_load(ram, RAM, img, n, &a, &e);
@@ -109,6 +110,15 @@ static void test_load(void)
         CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x2d0 + i * 20 + 16, 4), map[i].type);
     }
     CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x70, 8), 0xe0000);
+    /* screen_info: the framebuffer as a 32-bpp EFI one */
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x0f, 1), 0x70);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x12, 2), 800);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x14, 2), 600);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x16, 2), 32);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x18, 4), 0xfd000000);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x1c, 4), 3200 * 600);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x24, 2), 3200);
+    CHECK_EQ(get(LINUX_BOOT_PARAMS + 0x26, 8), 0x1808000808081008ull); /* sizes, positions */
     /* the 64-bit entry */
     CHECK_EQ(e.mode, 64);
     CHECK_EQ(e.rip, 0x1000200);
