@@ -515,17 +515,17 @@ static const MemoryRegionOps lapic_ops = {
 };
 
 /* ------------------------------------------------------------------- MSRs */
-/* The xAPIC page is decoded only while the APIC is globally enabled in
- * xAPIC mode, at the base IA32_APIC_BASE names (SDM Vol. 3A 10.4.3-5);
- * otherwise its addresses reach whatever lies under it.  A base the map
- * cannot take (it would overlap a region of the same priority) leaves the
- * page where it was, with a log line. */
 void lapic_set_phys_bits(Lapic *s, unsigned bits)
 {
     s->base_addr_mask = bits >= 52 ? APIC_BASE_ADDR_MASK
                                    : APIC_BASE_ADDR_MASK & ((1ull << bits) - 1);
 }
 
+/* The xAPIC page is decoded only while the APIC is globally enabled in
+ * xAPIC mode, at the base IA32_APIC_BASE names (SDM Vol. 3A 10.4.3-5);
+ * otherwise its addresses reach whatever lies under it.  A base the map
+ * cannot take (it would overlap a region of the same priority) leaves the
+ * page where it was, with a log line. */
 static void update_mapping(Lapic *s)
 {
     bool on = hw_enabled(s) && !(s->apic_base & APIC_BASE_EXTD);

@@ -18,24 +18,21 @@ static bool guarding;
 
 static bool page_used(uint64_t i) { return bitmap[i / 64] >> (i % 64) & 1; }
 static bool page_guard(uint64_t i) { return guard_map[i / 64] >> (i % 64) & 1; }
-static void set_guard(uint64_t i, bool on)
+
+/* Sets or clears bits [first, first + n) of a page bitmap. */
+static void set_bits(uint64_t *map, uint64_t first, uint64_t n, bool on)
 {
-    if (on)
-        guard_map[i / 64] |= 1ull << (i % 64);
-    else
-        guard_map[i / 64] &= ~(1ull << (i % 64));
+    for (uint64_t i = first; i < first + n; i++) {
+        if (on)
+            map[i / 64] |= 1ull << (i % 64);
+        else
+            map[i / 64] &= ~(1ull << (i % 64));
+    }
 }
 
 static void mark(uint64_t first, uint64_t n, bool used)
 {
-    uint64_t i;
-
-    for (i = first; i < first + n; i++) {
-        if (used)
-            bitmap[i / 64] |= 1ull << (i % 64);
-        else
-            bitmap[i / 64] &= ~(1ull << (i % 64));
-    }
+    set_bits(bitmap, first, n, used);
 }
 
 bool pool_init(void *base, uint64_t npages)
@@ -128,7 +125,7 @@ void *pool_alloc_pages(size_t npages)
     }
     mark(first, take, true);
     if (guarding) {
-        set_guard(first + npages, true);
+        set_bits(guard_map, first + npages, 1, true);
         fill_marks(pool_base + (first + npages) * PAGE);
         stats.guard_pages++;
     }
@@ -163,6 +160,7 @@ void pool_free_pages(void *p, size_t npages)
             return;
         }
     }
+    stats.used_pages -= npages;
     /* The run's guard goes with it, checked one last time. */
     if (first + npages < pool_npages && page_guard(first + npages)) {
         if (!marks_intact(pool_base + (first + npages) * PAGE)) {
@@ -170,14 +168,11 @@ void pool_free_pages(void *p, size_t npages)
             plat_log(LOG_ERR, "pool: the guard page after %zu pages at %p was written",
                      npages, p);
         }
-        set_guard(first + npages, false);
-        mark(first + npages, 1, false);
+        set_bits(guard_map, first + npages, 1, false);
         stats.guard_pages--;
-        if (marking)
-            memcpy(pool_base + (first + npages) * PAGE, free_mark, POOL_MARK_LEN);
+        npages++; /* freed with the run below */
     }
     mark(first, npages, false);
-    stats.used_pages -= npages;
     if (first < hint)
         hint = first;
     if (marking)

@@ -300,9 +300,9 @@ static uint64_t finish(struct vcpu *v)
 static bool load_payload(struct vcpu *v, const struct guest_spec *g)
 {
     uint8_t *ram = memory_region_get_ram_ptr(vcpu_ram(v));
+    static struct mb_mmap_entry map[MB_MAX_MMAP]; /* the pc machine's, for a kernel */
 
     if (v->pc && multiboot_detect(g->payload, g->payload_size, NULL)) {
-        static struct mb_mmap_entry map[MB_MAX_MMAP];
         struct mb_module mods[GUEST_MODULES_MAX];
         struct mb_load_args args = {.cmdline = g->append, .mmap = map, .modules = mods,
                                     .nmodules = g->nmodules};
@@ -320,7 +320,6 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
         return multiboot_load(ram, g->mem, g->payload, g->payload_size, &args, &v->entry);
     }
     if (v->pc && linux_detect(g->payload, g->payload_size)) {
-        static struct mb_mmap_entry map[MB_MAX_MMAP];
         struct linux_load_args args = {.cmdline = g->append, .map = map,
                                        .rsdp = v->pc->acpi.rsdp, .fb_base = PC_FB_BASE,
                                        .fb_width = v->pc->fb.width,
