@@ -169,7 +169,7 @@ LINUX_APPEND ?= console=ttyS0,115200 quiet panic=-1 cryptomgr.notests \
 run-linux: deps
 	@$(MAKE) --no-print-directory $(B)/hv.efi
 	@tools/linux-fetch $(B)/linux
-	@tools/run-bochs --guest $(B)/linux/vmlinuz,timeout=300 --machine pc --initrd $(B)/linux/initrd.gz --mem 256M \
+	@tools/run-bochs --kernel $(B)/linux/vmlinuz,timeout=300 --initrd $(B)/linux/initrd.gz --mem 256M \
 		--timeout 1200 --append "$(LINUX_APPEND)"
 
 clean:

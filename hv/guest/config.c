@@ -158,6 +158,13 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             g->dirty_log = false;
         else
             return "dirty-log must be on or off";
+    } else if (eq - w->s == 6 && !memcmp(w->s, "kernel", 6)) {
+        if (g->path[0])
+            return "kernel= names the payload: give it instead of a path, not both";
+        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+            return "kernel: a path of 1-127 bytes";
+        copy_word(g->path, GUEST_PATH_MAX, eq + 1, w->e);
+        g->kernel = true;
     } else if (eq - w->s == 6 && !memcmp(w->s, "initrd", 6)) {
         if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
             return "initrd: a path of 1-127 bytes";
@@ -167,8 +174,8 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
             return "name: 1-31 characters of [A-Za-z0-9_.-]";
         copy_word(g->name, sizeof(g->name), eq + 1, w->e);
     } else {
-        return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, initrd, "
-               "dirty-log, append)";
+        return "unknown key (mode, mem, name, timeout, ept-pages, machine, module, kernel, "
+               "initrd, dirty-log, append)";
     }
     return NULL;
 }
@@ -239,6 +246,25 @@ static const char *cut_append(const char *s, const char *e, struct guest_spec *g
     return e;
 }
 
+static bool has_eq(const struct word *w)
+{
+    for (const char *p = w->s; p < w->e; p++)
+        if (*p == '=')
+            return true;
+    return false;
+}
+
+/* kernel= runs a Linux kernel, which needs the pc machine: it is the
+ * default then, and machine=test is refused. */
+static const char *kernel_machine(struct guest_spec *g, const struct word *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (is_key(&keys[i], "machine") && g->machine != GUEST_MACHINE_PC)
+            return "kernel= needs machine=pc (a Linux kernel runs on the pc machine)";
+    g->machine = GUEST_MACHINE_PC;
+    return NULL;
+}
+
 static void parse_line(const char *s, const char *e, unsigned lineno, struct guest_list *gl,
                        const char *what)
 {
@@ -268,27 +294,36 @@ static void parse_line(const char *s, const char *e, unsigned lineno, struct gue
     if (!word_is(&w[0], "guest"))
         err = "lines start with 'guest'", bad = &w[0];
     else if (n < 2)
-        err = "guest: the payload path is missing";
-    else if (w[1].e - w[1].s >= GUEST_PATH_MAX)
+        err = "guest: the payload is missing (a path, or kernel=PATH)";
+    else if (!has_eq(&w[1]) && w[1].e - w[1].s >= GUEST_PATH_MAX)
         err = "path too long (127 bytes at most)", bad = &w[1];
     else if (n == ARRAY_SIZE(w))
         err = "too many words (a path, each key at most once, up to 4 modules)";
     else if (gl->n == GUEST_MAX)
         err = "too many guests (32 at most)";
     if (!err) {
-        copy_word(g.path, sizeof(g.path), w[1].s, w[1].e);
-        default_name(&g);
-        for (i = 2; i < n && !err; i++) {
-            for (j = 2; j < i && !err; j++)
+        /* the payload: the word after "guest", or kernel=PATH among the keys */
+        size_t first = has_eq(&w[1]) ? 1 : 2;
+
+        if (first == 2)
+            copy_word(g.path, sizeof(g.path), w[1].s, w[1].e);
+        for (i = first; i < n && !err; i++) {
+            for (j = first; j < i && !err; j++)
                 if (same_key(&w[j], &w[i]) && !is_key(&w[i], "module"))
                     err = "key given twice on one line";
             if (err || (err = apply_key(&g, &w[i])))
                 bad = &w[i];
         }
+        if (!err && !g.path[0])
+            err = "guest: the payload is missing (a path, or kernel=PATH)";
+        if (!err && g.kernel)
+            err = kernel_machine(&g, w + first, n - first);
         if (!err && g.nmodules && g.machine != GUEST_MACHINE_PC)
             err = "module= needs machine=pc (a multiboot kernel's modules)";
         if (!err && g.initrd.path[0] && g.machine != GUEST_MACHINE_PC)
             err = "initrd= needs machine=pc (a Linux kernel's initrd)";
+        if (!err && !g.name[0])
+            default_name(&g);
     }
     if (err) {
         if (bad)

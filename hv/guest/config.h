@@ -6,7 +6,10 @@
  *
  *   # comment
  *   guest \EFI\hv\guests\mov.bin mode=64 mem=64M name=mov
+ *   guest kernel=\EFI\hv\vmlinuz initrd=\EFI\hv\initrd.gz mem=256M append=quiet
  *
+ * The payload is the word after "guest" (a path without '='), or
+ * kernel=PATH, a Linux bzImage and nothing else, on the pc machine.
  * Keys: mode=16|32|64 (default 64), mem=SIZE with K/M/G (default 64M,
  * 2M..3G, whole pages), name=WORD (default: file name without extension),
  * timeout=SECONDS (default 60, 1..86400: the guest's time budget),
@@ -62,6 +65,7 @@ struct guest_spec {
     struct guest_module module[GUEST_MODULES_MAX];
     unsigned nmodules;
     struct guest_module initrd; /* path[0] == 0: none */
+    bool kernel;            /* kernel=PATH: path is a Linux bzImage, nothing else */
     bool dirty_log;         /* dirty-log=on: hv checks the dirty log (docs/linux.md) */
     const void *payload;    /* read by boot/ (pool pages); NULL: not loaded */
     uint64_t payload_size;

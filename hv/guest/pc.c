@@ -156,7 +156,8 @@ static int build_acpi(struct pc_machine *m)
     c.pm_tmr_32bit = true;
     c.reset_port = ACPI_RESET_PORT;
     c.sci_irq = ACPI_SCI_IRQ;
-    n = acpi_build(&c, memory_region_get_ram_ptr(&m->bios_area), PC_BIOS_AREA_SIZE,
+    /* the last 256 bytes of the area hold firmware_ivt's handlers */
+    n = acpi_build(&c, memory_region_get_ram_ptr(&m->bios_area), PC_BIOS_AREA_SIZE - 0x100,
                    PC_BIOS_AREA, &m->acpi);
     if (n < 0) {
         plat_log(LOG_ERR, "pc: ACPI tables do not fit in the BIOS area");
@@ -199,20 +200,94 @@ static int map(struct pc_machine *m)
     return MR_OK;
 }
 
-/* What PC firmware leaves behind: both 8259s initialised (vectors 0x08
- * and 0x70, cascade on IRQ 2) with every input masked but the cascade, so
- * that nothing reaches the CPU through them until the guest asks. */
+/* ------------------------------------------------ as firmware leaves it */
+
+static void io_out8(struct pc_machine *m, uint16_t port, uint8_t v)
+{
+    uint64_t x = v;
+
+    address_space_write(&m->as_io, port, &x, 1);
+}
+
+/* Both 8259s initialised (vectors 0x08 and 0x70, cascade on IRQ 2) with
+ * every input masked but the timer and the cascade. */
 static void firmware_pic(struct pc_machine *m)
 {
-    static const uint8_t master[] = {0x11, 0x08, 0x04, 0x01, 0xfb};
+    static const uint8_t master[] = {0x11, 0x08, 0x04, 0x01, 0xfa};
     static const uint8_t slave[] = {0x11, 0x70, 0x02, 0x01, 0xff};
 
     for (unsigned i = 0; i < sizeof(master); i++) {
-        uint64_t a = master[i], b = slave[i];
-
-        address_space_write(&m->as_io, I8259_MASTER_PORT + (i ? 1 : 0), &a, 1);
-        address_space_write(&m->as_io, I8259_SLAVE_PORT + (i ? 1 : 0), &b, 1);
+        io_out8(m, I8259_MASTER_PORT + (i ? 1 : 0), master[i]);
+        io_out8(m, I8259_SLAVE_PORT + (i ? 1 : 0), slave[i]);
     }
+}
+
+/* PIT channel 0 in mode 3 with the largest count (65536): the 18.2 Hz
+ * tick every PC BIOS starts, which ends a real-mode `sti; hlt`. */
+static void firmware_pit(struct pc_machine *m)
+{
+    io_out8(m, I8254_PORT + 3, 0x36); /* channel 0, lobyte/hibyte, mode 3 */
+    io_out8(m, I8254_PORT, 0);
+    io_out8(m, I8254_PORT, 0);
+}
+
+/* The real-mode interrupt handlers, at F000:FF00 in the BIOS area (ROM):
+ * the tick counts in the BIOS data area's dword at 0x46c (as every BIOS
+ * does) and sends the master an EOI; an unexpected IRQ is acknowledged
+ * to its 8259s; every other vector is a bare IRET. */
+#define FW_SEG 0xf000u
+#define FW_STUBS 0xff00u
+#define FW_TICK (FW_STUBS + 0x00)
+#define FW_EOI_SLAVE (FW_STUBS + 0x17)
+#define FW_EOI_MASTER (FW_STUBS + 0x20)
+#define FW_IRET (FW_STUBS + 0x26)
+#define FW_TICKS_ADDR 0x46cu
+static const uint8_t fw_stubs[] = {
+    0x50, 0x1e,             /* tick: push ax; push ds */
+    0x31, 0xc0, 0x8e, 0xd8, /* xor ax, ax; mov ds, ax */
+    0xff, 0x06, 0x6c, 0x04, /* inc word [0x46c] */
+    0x75, 0x04,             /* jnz +4 */
+    0xff, 0x06, 0x6e, 0x04, /* inc word [0x46e] */
+    0xb0, 0x20, 0xe6, 0x20, /* mov al, 0x20; out 0x20, al */
+    0x1f, 0x58, 0xcf,       /* pop ds; pop ax; iret */
+    0x50, 0xb0, 0x20,       /* slave: push ax; mov al, 0x20 */
+    0xe6, 0xa0, 0xe6, 0x20, /* out 0xa0, al; out 0x20, al */
+    0x58, 0xcf,             /* pop ax; iret */
+    0x50, 0xb0, 0x20,       /* master: push ax; mov al, 0x20 */
+    0xe6, 0x20, 0x58, 0xcf, /* out 0x20, al; pop ax; iret (the bare IRET) */
+};
+
+static void firmware_ivt(struct pc_machine *m, uint8_t *ram)
+{
+    uint8_t *area = memory_region_get_ram_ptr(&m->bios_area);
+    uint64_t stubs = ((uint64_t)FW_SEG << 4) + FW_STUBS - PC_BIOS_AREA;
+
+    _Static_assert(((uint64_t)FW_SEG << 4) + FW_STUBS == PC_BIOS_AREA + PC_BIOS_AREA_SIZE - 0x100,
+                   "the handlers are the BIOS area's last 256 bytes, outside the ACPI tables");
+
+    memcpy(area + stubs, fw_stubs, sizeof(fw_stubs));
+    for (unsigned v = 0; v < 256; v++) {
+        uint16_t off = FW_IRET;
+
+        if (v == 0x08)
+            off = FW_TICK;
+        else if (v > 0x08 && v < 0x10)
+            off = FW_EOI_MASTER;
+        else if (v >= 0x70 && v < 0x78)
+            off = FW_EOI_SLAVE;
+        ram[v * 4] = (uint8_t)off;
+        ram[v * 4 + 1] = (uint8_t)(off >> 8);
+        ram[v * 4 + 2] = (uint8_t)FW_SEG;
+        ram[v * 4 + 3] = (uint8_t)(FW_SEG >> 8);
+    }
+}
+
+/* What PC firmware leaves behind when it hands over (docs/machines.md). */
+static void firmware_state(struct pc_machine *m, uint8_t *ram)
+{
+    firmware_pic(m);
+    firmware_pit(m);
+    firmware_ivt(m, ram);
 }
 
 int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *clock)
@@ -252,7 +327,7 @@ int pc_build(struct pc_machine *m, void *ram, uint64_t ram_size, const VClock *c
         pc_destroy(m);
         return err;
     }
-    firmware_pic(m);
+    firmware_state(m, ram);
     return MR_OK;
 }
 

@@ -302,7 +302,12 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
     uint8_t *ram = memory_region_get_ram_ptr(vcpu_ram(v));
     static struct mb_mmap_entry map[MB_MAX_MMAP]; /* the pc machine's, for a kernel */
 
-    if (v->pc && multiboot_detect(g->payload, g->payload_size, NULL)) {
+    if (g->kernel && !(v->pc && linux_detect(g->payload, g->payload_size))) {
+        plat_log(LOG_ERR, "linux: kernel=%s is not a Linux bzImage (no 'HdrS' boot header)",
+                 g->path);
+        return false;
+    }
+    if (v->pc && !g->kernel && multiboot_detect(g->payload, g->payload_size, NULL)) {
         struct mb_module mods[GUEST_MODULES_MAX];
         struct mb_load_args args = {.cmdline = g->append, .mmap = map, .modules = mods,
                                     .nmodules = g->nmodules};

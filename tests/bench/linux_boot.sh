@@ -34,7 +34,7 @@ ticks() {
 }
 
 # under hv
-tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --guest build/linux/vmlinuz,timeout=300 --machine pc \
+tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --kernel build/linux/vmlinuz,timeout=300 \
     --initrd build/linux/initrd.gz --mem 256M --timeout 1200 --log "$work/hv.log" \
     --append "$append" > /dev/null 2>&1
 

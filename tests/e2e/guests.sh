@@ -259,8 +259,17 @@ if [[ " $only " == *" fail "* ]]; then
             cfg_line $g
             files+=(--file "$gb/$2")
         done
+        # kernel= takes a Linux bzImage and nothing else
+        echo "guest kernel=\\EFI\\hv\\guests\\status3.bin name=notlinux"
     } > "$cfg"
+    nfail=$((${#these[@]} + 1))
     boot fail corei7_skylake_x 300 --cfg "$cfg" "${files[@]}"
+    if grep -qx 'hv: E linux: kernel=\\EFI\\hv\\guests\\status3.bin is not a Linux bzImage .*' "$log" &&
+       grep -qx "hv: I run: notlinux status 1 (fail)" "$log"; then
+        pass "notlinux: kernel= refused a file that is not a bzImage, and its run failed"
+    else
+        fail "notlinux: no 'linux: kernel=... is not a Linux bzImage' refusal"
+    fi
     if grep -q "^hv: I guest: triple: about to triple-fault" "$log"; then
         pass "triple: the guest ran up to its triple fault"
     else
@@ -307,13 +316,13 @@ if [[ " $only " == *" fail "* ]]; then
             fail "timeout: $1 was not stopped by its budget (no 'guest: timeout' line in its run)"
         fi
     done
-    if [ "$(grep -cE '^hv: I run: [a-z0-9]+: pool back to [0-9]+ pages, 0 blocks$' "$log")" -eq "${#these[@]}" ] &&
+    if [ "$(grep -cE '^hv: I run: [a-z0-9]+: pool back to [0-9]+ pages, 0 blocks$' "$log")" -eq "$nfail" ] &&
        [ "$(grep -oE 'pool back to [0-9]+ pages' "$log" | sort -u | wc -l)" -eq 1 ]; then
         pass "fail: the pool is back to the same count after each failed run"
     else
         fail "fail: the pool did not come back after the failed runs"
     fi
-    verdict="hv: E result: FAIL (${#these[@]} of ${#these[@]} guest(s) failed)"
+    verdict="hv: E result: FAIL ($nfail of $nfail guest(s) failed)"
     if grep -qxF "$verdict" "$log" && [ "$status" -eq 1 ] &&
        [ "$(grep -E '^hv: ' "$log" | tail -2 | head -1)" = "$verdict" ]; then
         pass "fail: the verdict is '$verdict', the last line before shutdown, run-bochs status 1"

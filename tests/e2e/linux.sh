@@ -31,7 +31,7 @@ fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { local what=$1; shift; if "$@"; then pass "linux: $what"; else fail "linux: $what"; fi; }
 
 start=$(date +%s)
-tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --guest build/linux/vmlinuz,timeout=300 --machine pc \
+tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --kernel build/linux/vmlinuz,timeout=300 \
     --initrd build/linux/initrd.gz --mem 256M --timeout 1200 --log "$work/raw" \
     --append "$append" > /dev/null 2>&1
 status=$?
@@ -78,7 +78,7 @@ grep -E "^hv: I (exits|time):" "$log"
 # classes: PML (Skylake-X), EPT A/D bits without PML (Haswell), write
 # protection without A/D bits (Sandy Bridge).  Two boots at a time.
 dirty_boot() { # TAG CPU
-    tools/run-bochs --efi "$efi" --cpu "$2" --guest build/linux/vmlinuz,dirty-log=on,timeout=600 --machine pc \
+    tools/run-bochs --efi "$efi" --cpu "$2" --kernel build/linux/vmlinuz,dirty-log=on,timeout=600 \
         --initrd build/linux/initrd.gz --mem 256M --timeout 1500 --log "$work/raw-$1" \
         --append "$append" > /dev/null 2>&1
     tr -d '\r' < "$work/raw-$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a -o 'hv: .*' > "$work/log-$1"

@@ -44,6 +44,10 @@
     GATE V_IOAPIC, on_ioapic
     GATE V_PIC, on_pic
     lidt [idtr]
+    ; the BIOS-style tick (PIT, IRQ 0 at vector 8) stays out, as any
+    ; kernel keeps it until it has reprogrammed the 8259s
+    mov al, 0xff
+    out 0x21, al
 
     ; ---- the local APIC, software enabled; the timer one-shot
     mov dword [APIC + 0xf0], 0x1ff

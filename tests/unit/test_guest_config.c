@@ -97,6 +97,19 @@ static void test_defaults_and_keys(void)
     CHECK(!gl.g[0].dirty_log);
     CHECK_EQ(parse_str("guest a.bin dirty-log=on"), 1);
     CHECK(gl.g[0].dirty_log);
+    CHECK(!gl.g[0].kernel);
+    /* kernel=: the payload is a Linux kernel, on the pc machine by default */
+    CHECK_EQ(parse_str("guest kernel=\\EFI\\hv\\vmlinuz-6.1 initrd=i.gz append=quiet"), 1);
+    CHECK_STR(gl.g[0].path, "\\EFI\\hv\\vmlinuz-6.1");
+    CHECK(gl.g[0].kernel);
+    CHECK_EQ(gl.g[0].machine, GUEST_MACHINE_PC);
+    CHECK_STR(gl.g[0].name, "vmlinuz-6");
+    CHECK_STR(gl.g[0].initrd.path, "i.gz");
+    CHECK_STR(gl.g[0].append, "quiet");
+    CHECK_EQ(parse_str("guest mem=256M kernel=bz machine=pc name=lx"), 1);
+    CHECK_STR(gl.g[0].path, "bz");
+    CHECK_STR(gl.g[0].name, "lx");
+    CHECK_EQ(gl.g[0].mem, 256ull << 20);
 }
 
 /* Each refusal names the file, the line number, and what was wrong. */
@@ -114,7 +127,12 @@ static void test_bad_lines(void)
     REFUSED("guest a.bin name=", "name=");
     REFUSED("guest a.bin name=a/b", "name=a/b");
     REFUSED("guest a.bin name=0123456789012345678901234567890123", "name=0123");
-    REFUSED("guest", "payload path");
+    REFUSED("guest", "payload is missing");
+    REFUSED("guest mem=8M", "payload is missing", "kernel=PATH");
+    REFUSED("guest a.bin kernel=bz", "kernel=bz", "not both");
+    REFUSED("guest kernel=bz mem=8M kernel=cz", "kernel=cz", "given twice");
+    REFUSED("guest kernel=", "kernel=", "1-127");
+    REFUSED("guest kernel=bz machine=test", "kernel= needs machine=pc");
     REFUSED("run a.bin", "guest");
     REFUSED("guest a.bin a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13", "too many");
     REFUSED("guest a.bin dirty-log=yes", "dirty-log=yes", "on or off");

@@ -211,6 +211,41 @@ static void test_fw_cfg_cmos(void)
     CHECK_EQ(lo | hi << 8, (MEM - (16ull << 20)) >> 16);
 }
 
+/* As a BIOS leaves the machine: the real-mode IVT points into the BIOS
+ * area's ROM (the tick handler at vector 8, a bare IRET for vectors no
+ * device uses), the PIT ticks at 18.2 Hz on IRQ 0, the only 8259 input
+ * unmasked besides the cascade. */
+static void test_firmware_state(void)
+{
+    uint32_t ivt[256];
+    uint8_t code = 0;
+
+    memcpy(ivt, ram, sizeof(ivt));
+    for (unsigned v = 0; v < 256; v++)
+        CHECK_EQ(ivt[v] >> 16, 0xf000); /* segment F000: the ROM */
+    address_space_read(&m.as_mem, 0xf0000 + (ivt[8] & 0xffff), &code, 1);
+    CHECK_EQ(code, 0x50);               /* the tick handler's push ax */
+    address_space_read(&m.as_mem, 0xf0000 + (ivt[0x40] & 0xffff), &code, 1);
+    CHECK_EQ(code, 0xcf);               /* IRET */
+    code = 0;
+    address_space_write(&m.as_mem, 0xf0000 + (ivt[8] & 0xffff), &code, 1);
+    address_space_read(&m.as_mem, 0xf0000 + (ivt[8] & 0xffff), &code, 1);
+    CHECK_EQ(code, 0x50);               /* read-only */
+
+    io_write(PC_TESTDEV_IRQ_PORT + 3, 1, 1);
+    io_write(PC_TESTDEV_IRQ_PORT + 3, 0, 1);
+    CHECK(!i8259_intr(&m.pic));         /* IRQ 3 masked */
+    now = PC_TSC_HZ / 1000;
+    pc_advance(&m, now);
+    CHECK(!i8259_intr(&m.pic));
+    CHECK(pc_next_deadline(&m) <= PC_TSC_HZ * 55 / 1000);
+    now = PC_TSC_HZ * 56 / 1000;        /* one period: 65536 / 1193182 s */
+    pc_advance(&m, now);
+    CHECK(i8259_intr(&m.pic));
+    CHECK_EQ(i8259_ack(&m.pic), 0x08);
+    io_write(0x20, 0x20, 1);            /* EOI */
+}
+
 /* pc-testdev's line 10 -> I/O APIC pin 10 -> the local APIC's IRR; and
  * ISA line 3 -> the 8259 master, acknowledged as its vector. */
 static void test_interrupt_wiring(void)
@@ -324,6 +359,7 @@ int main(void)
     RUN(test_io_ports);
     RUN(test_acpi_rsdp);
     RUN(test_fw_cfg_cmos);
+    RUN(test_firmware_state);
     RUN(test_interrupt_wiring);
     RUN(test_memory_map_for_kernels);
     RUN(test_pci_ports_and_reset);
