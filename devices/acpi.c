@@ -156,6 +156,7 @@ static void build_fadt(const AcpiConfig *c, uint8_t *p, uint64_t facs, uint64_t 
                    | (1u << 2)    /* PROC_C1 */
                    | (1u << 4)    /* PWR_BUTTON: no fixed power button */
                    | (1u << 5)    /* SLP_BUTTON: no fixed sleep button */
+                   | (1u << 6)    /* FIXED_RTC: no RTC_STS/RTC_EN in PM1 (acpi_pm.c) */
                    | (1u << 10);  /* RESET_REG_SUP */
 
     if (c->pm_tmr_32bit)

@@ -130,6 +130,7 @@ static int init_devices(struct pc_machine *m)
         (err = rtc_init(&m->rtc, &m->clock, 0)) ||
         (err = fb_init(&m->fb, "fb", PC_FB_WIDTH, PC_FB_HEIGHT)) ||
         (err = uart_init_io(&m->com1, "com1", "guest: ", NULL, NULL)) ||
+        (err = uart_init_mmio(&m->uart_mmio, "uart-mmio", 1, "guest-mmio: ", NULL, NULL)) ||
         (err = debug_exit_init(&m->dx, "debug-exit", NULL, NULL)) ||
         (err = pc_testdev_init(&m->testdev, "pc-testdev")) ||
         (err = fw_cfg_init(&m->fw_cfg, "fw-cfg", 1, 1, m->ram_size)) ||
@@ -178,6 +179,7 @@ static int map(struct pc_machine *m)
         (err = memory_region_add_subregion(s, LAPIC_DEFAULT_BASE, &m->lapic.mr)) ||
         (err = memory_region_add_subregion(s, PC_TESTDEV_MMIO_BASE, &m->testdev.mmio_mr)) ||
         (err = memory_region_add_subregion(s, PC_FB_BASE, &m->fb.mr)) ||
+        (err = memory_region_add_subregion(s, PC_UART_MMIO_BASE, &m->uart_mmio.mr)) ||
         (err = memory_region_add_subregion(s, PC_BIOS_BASE, &m->bios)))
         return err;
     if (m->ram_above.initialized &&
@@ -335,7 +337,7 @@ void pc_destroy(struct pc_machine *m)
 {
     MemoryRegion *mapped[] = {
         &m->ram_low, &m->ram_high, &m->ram_above, &m->bios_area, &m->ioapic.mr, &m->lapic.mr,
-        &m->testdev.mmio_mr, &m->fb.mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
+        &m->testdev.mmio_mr, &m->fb.mr, &m->uart_mmio.mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
         &m->pit.mr, &m->pit.port61_mr, &m->rtc.mr, &m->com1.mr, &m->dx.mr, &m->testdev.ports,
         &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pci_host,
     };
@@ -356,6 +358,8 @@ void pc_destroy(struct pc_machine *m)
         rtc_destroy(&m->rtc);
     if (m->com1.mr.initialized)
         uart_destroy(&m->com1);
+    if (m->uart_mmio.mr.initialized)
+        uart_destroy(&m->uart_mmio);
     if (m->dx.mr.initialized)
         debug_exit_destroy(&m->dx);
     if (m->testdev.ports.initialized)

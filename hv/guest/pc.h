@@ -13,6 +13,8 @@
  *     (0xa0000-0xbffff: VGA hole, unassigned)  0x40-0x43, 0x61   8254, port B
  *     bios-area  0xe0000-0xfffff ROM: ACPI     0x70-0x71         CMOS RTC
  *     ram-high   1 MiB - min(mem, 3 GiB)       0x3f8-0x3ff       COM1 (IRQ 4)
+ *     fb         0xfd000000 (800x600x4)
+ *     uart-mmio  0xfe000000-0xfe000007 (16550)
  *     ioapic     0xfec00000                    0xe0-0xeb, 0x2000  pc-testdev
  *     lapic      0xfee00000                    0xf4              debug exit
  *     testdev    0xff000000-0xff00ffff         0x510-0x511       fw_cfg
@@ -49,6 +51,7 @@
 #define PC_BIOS_BASE (PC_4G - PC_BIOS_SIZE)
 #define PC_TSC_HZ 1000000000ull     /* the guest's TSC: 1 GHz */
 #define PC_FB_BASE 0xfd000000ull    /* the linear framebuffer, XRGB8888 */
+#define PC_UART_MMIO_BASE 0xfe000000ull /* a 16550 by MMIO, registers 1 byte apart */
 #define PC_FB_WIDTH 800
 #define PC_FB_HEIGHT 600
 #define PC_ISA_IRQS 16
@@ -69,6 +72,7 @@ struct pc_machine {
     I8254 pit;
     Rtc rtc;
     Uart16550 com1;
+    Uart16550 uart_mmio;   /* byte registers at PC_UART_MMIO_BASE: Linux's earlycon */
     DebugExit dx;
     PcTestdev testdev;
     FwCfg fw_cfg;

@@ -5,7 +5,8 @@
 # the TSC, that /proc/interrupts shows the local APIC timer and an I/O APIC
 # line counting between two snapshots, the workload's checksum, and that
 # the run ended by ACPI power-off with status 0 and hv's canaries intact;
-# then the dirty-log check on the three CPU classes.
+# then the dirty-log check on the three CPU classes, the last one with the
+# MMIO UART as earlycon.
 # Without the packages (no network) it prints one "skipped" line.
 #
 #   LINUX_KEEP=1 tests/e2e/linux.sh     keep the log
@@ -77,10 +78,10 @@ grep -E "^hv: I (exits|time):" "$log"
 # The dirty-log check (dirty-log=on, hv/vmx/dirtycheck.c) on the three CPU
 # classes: PML (Skylake-X), EPT A/D bits without PML (Haswell), write
 # protection without A/D bits (Sandy Bridge).  Two boots at a time.
-dirty_boot() { # TAG CPU
+dirty_boot() { # TAG CPU [APPEND]
     tools/run-bochs --efi "$efi" --cpu "$2" --kernel build/linux/vmlinuz,dirty-log=on,timeout=600 \
         --initrd build/linux/initrd.gz --mem 256M --timeout 1500 --log "$work/raw-$1" \
-        --append "$append" > /dev/null 2>&1
+        --append "${3:-$append}" > /dev/null 2>&1
     tr -d '\r' < "$work/raw-$1" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a -o 'hv: .*' > "$work/log-$1"
 }
 dirty_check() { # TAG MODE
@@ -97,9 +98,21 @@ dirty_check() { # TAG MODE
     grep -E "^hv: I dirty: harvest" "$l" | head -3 | sed 's/^hv: I /    /'
 }
 dirty_boot pml corei7_skylake_x & dirty_boot ad corei7_haswell_4770 & wait
-dirty_boot wp corei7_sandy_bridge_2600k
+# The last boot also has the MMIO UART as earlycon and no "quiet": the
+# kernel's first lines (its log from the start, replayed when the boot
+# console registers) come out as guest-mmio lines until COM1 takes over.
+dirty_boot wp corei7_sandy_bridge_2600k "${append/ quiet/} earlycon=uart8250,mmio,0xfe000000,115200"
 dirty_check pml pml
 dirty_check ad dirty-flags
 dirty_check wp write-protect
+l=$work/log-wp
+if grep -q "^hv: I guest-mmio: .*Linux version 6\." "$l" &&
+   grep -q "^hv: I guest-mmio: .*earlycon: .* at MMIO .*0xfe000000" "$l" &&
+   grep -q "^hv: I guest: .*console \[ttyS0\] enabled" "$l"; then
+    pass "linux earlycon: $(grep -c '^hv: I guest-mmio: ' "$l") lines on the MMIO UART (from '$(grep -m1 -o 'Linux version [^ ]*' "$l")'), then COM1's console"
+else
+    fail "linux earlycon: no 'Linux version' and 'earlycon: ... at MMIO 0xfe000000' lines on the MMIO UART, or COM1 never took over"
+    grep -E "^hv: I guest(-mmio)?: " "$l" | head -5 | sed 's/^/    /'
+fi
 echo "linux: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -96,6 +96,7 @@ static void test_build_and_parse(void)
     CHECK_EQ(fadt[91], 4);
     CHECK(le32(fadt + 112) & (1u << 8));    /* 32-bit timer */
     CHECK(le32(fadt + 112) & (1u << 10));   /* reset register supported */
+    CHECK(le32(fadt + 112) & (1u << 6));    /* FIXED_RTC: PM1 has no RTC_STS/RTC_EN */
     CHECK_EQ(fadt[116], 1);                 /* reset: SystemIO */
     CHECK_EQ(fadt[117], 8);
     CHECK_EQ(le64(fadt + 120), 0xcf9);

@@ -246,6 +246,21 @@ static void test_firmware_state(void)
     io_write(0x20, 0x20, 1);            /* EOI */
 }
 
+/* The MMIO 16550 as Linux's earlycon drives it (uart8250,mmio): poll LSR
+ * for THRE at +5, write THR at +0; a line comes out as guest-mmio. */
+static void test_uart_mmio(void)
+{
+    const char *msg = "early\n";
+    uint8_t lsr = 0;
+
+    for (const char *p = msg; *p; p++) {
+        address_space_read(&m.as_mem, PC_UART_MMIO_BASE + 5, &lsr, 1);
+        CHECK(lsr & 0x20);
+        address_space_write(&m.as_mem, PC_UART_MMIO_BASE, p, 1);
+    }
+    CHECK(strstr(plat_host_last_log(), "guest-mmio: early") != NULL);
+}
+
 /* pc-testdev's line 10 -> I/O APIC pin 10 -> the local APIC's IRR; and
  * ISA line 3 -> the 8259 master, acknowledged as its vector. */
 static void test_interrupt_wiring(void)
@@ -359,6 +374,7 @@ int main(void)
     RUN(test_io_ports);
     RUN(test_acpi_rsdp);
     RUN(test_fw_cfg_cmos);
+    RUN(test_uart_mmio);
     RUN(test_firmware_state);
     RUN(test_interrupt_wiring);
     RUN(test_memory_map_for_kernels);
