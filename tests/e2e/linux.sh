@@ -107,7 +107,7 @@ dirty_check ad dirty-flags
 dirty_check wp write-protect
 l=$work/log-wp
 if grep -q "^hv: I guest-mmio: .*Linux version 6\." "$l" &&
-   grep -q "^hv: I guest-mmio: .*earlycon: .* at MMIO .*0xfe000000" "$l" &&
+   grep -q "^hv: I guest-mmio: .*earlycon: .* at MMIO 0x0*fe000000 " "$l" &&
    grep -q "^hv: I guest: .*console \[ttyS0\] enabled" "$l"; then
     pass "linux earlycon: $(grep -c '^hv: I guest-mmio: ' "$l") lines on the MMIO UART (from '$(grep -m1 -o 'Linux version [^ ]*' "$l")'), then COM1's console"
 else
