@@ -2,11 +2,16 @@
 # bench: linux_boot_ticks -- Debian 12's cloud kernel with tools/linux-fetch's
 # initramfs and make run-linux's command line, to its userspace marker:
 # under hv on the pc machine, and under bare Bochs (Bochs' BIOS + SYSLINUX
-# from a FAT image) in the same run, the same CPU model and clock: sync=none,
-# where the TSC counts emulated instructions.  The figure is the kernel's
-# own clock at the marker (/proc/uptime, emulated seconds) in emulated
-# instructions: from the kernel's start to its first userspace line, hv's
-# exits included.  Prints the remaining exits hv saw, by reason.
+# from a FAT image) in the same run, the same CPU model and clock: sync=none.
+# The figure is Bochs' own tick count (ptime in its debugger), from the
+# kernel's 64-bit entry point (the bzImage's startup_64, load address +
+# 0x200: where hv enters it; SYSLINUX's kernel reaches it from the 32-bit
+# entry) to the marker, where the initramfs runs /bin/hv-mark, an
+# `xchg bx, bx` that stops Bochs at a magic breakpoint.  Everything in
+# between counts: decompression, the kernel's boot, hv's exits.  (Not the
+# kernel's own uptime: under bare Bochs its clock is the TSC at the 3.5 GHz
+# the CPU model claims, which is not Bochs' emulated time.)  Prints the
+# exits hv saw, by reason.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 efi=${HV_EFI:-build/hv.efi}
@@ -22,21 +27,28 @@ fi
 work=$(mktemp -d /tmp/linux-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# ticks LOG: the kernel's uptime at the marker in emulated instructions.
-# Both runs use ips=50000000 with clock: sync=none, so an emulated second
-# is 50e6 instructions (and Bochs TSC ticks).  Under hv the kernel's clock
-# is the TSC at the 50 MHz CPUID 0x15 reports; under bare Bochs it is not
-# the TSC (the CPU model's CPUID claims 3.5 GHz), but its uptime is still
-# emulated time.
-ticks() {
-    tr -d '\r' < "$1" | grep -a -o 'hv-linux: uptime [0-9.]* s' | head -1 |
-        awk '{ printf "%.0f", $3 * 50000000 }'
+# span OUT: Bochs ticks from the breakpoint at the kernel's entry to the
+# magic breakpoint at the marker in user mode (CS 0x33; the debugger's
+# two ptime lines).
+span() {
+    awk '/^\(0\) Magic breakpoint/ { mb = 1 } mb && / 0033:/ { m = 1 }
+         /^\(0\) Breakpoint 1,/ { b = 1 }
+         /^ptime: / { if (m && e) { print $2 - e; exit } if (b && !e) e = $2 }' "$1"
 }
+# Debugger commands: break at the entry, note the time, run to the marker,
+# note the time, run to the end.
+cmds() { printf 'lb %s\nc\nptime\nd 1\nc\nptime\nc\nquit\n' "$1"; }
 
-# under hv
+# under hv: the kernel at its preferred address (setup header, 0x258)
+pref=$(od -An -tx8 -j $((0x258)) -N8 build/linux/vmlinuz | tr -d ' ')
+cmds "0x$(printf '%x' $((0x$pref + 0x200)))" > "$work/hv.cmds"
 tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --kernel build/linux/vmlinuz,timeout=300 \
     --initrd build/linux/initrd.gz --mem 256M --timeout 1200 --log "$work/hv.log" \
-    --append "$append" > /dev/null 2>&1
+    --append "$append" --keep "$work/hv" --bochs-cmds "$work/hv.cmds" > /dev/null 2>&1
+if ! tr -d '\r' < "$work/hv.log" | grep -aq "hv: I linux: .* at 0x0*$(printf '%x' $((0x$pref))) "; then
+    echo "bench: linux_boot_ticks: hv did not load the kernel at its preferred address 0x$pref" >&2
+    exit 1
+fi
 
 # bare Bochs: BIOS, SYSLINUX on a FAT image, the same kernel and initrd
 img=$work/bare.img
@@ -59,6 +71,7 @@ ata0-master: type=disk, path=$img, mode=flat, cylinders=65, heads=16, spt=63
 boot: disk
 cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 clock: sync=none
+magic_break: enabled=1
 com1: enabled=1, mode=file, dev=$work/bare.log
 display_library: rfb, options="timeout=0"
 log: $work/bochs.log
@@ -67,11 +80,11 @@ error: action=ignore
 info: action=ignore
 debug: action=ignore
 RC
-printf 'c\nquit\n' > "$work/cmds"
+cmds 0x100200 > "$work/cmds"   # SYSLINUX loads the kernel at 0x100000
 ( cd "$work" && timeout -k 5 1200 bochs -q -f "$work/bochsrc" -rc "$work/cmds" \
       < /dev/null > "$work/bochs.out" 2>&1 )
 
-hv=$(ticks "$work/hv.log") bare=$(ticks "$work/bare.log")
+hv=$(span "$work/hv/bochs.out") bare=$(span "$work/bochs.out")
 if [ -z "$hv" ] || [ -z "$bare" ]; then
     echo "bench: linux_boot_ticks: no userspace marker (hv: ${hv:-none}, bare Bochs: ${bare:-none})" >&2
     exit 1
