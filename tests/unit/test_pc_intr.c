@@ -140,10 +140,14 @@ static void test_pic_path(void)
 /* The APIC timer (one-shot, divide by 1) fires at its deadline. */
 static void test_timer_deadline(void)
 {
-    uint8_t v = 0;
+    uint8_t v = 0, b;
     uint64_t d;
 
     fresh();
+    /* the BIOS tick is the only deadline until channel 0 is reprogrammed:
+     * a control word without a count stops it */
+    CHECK(pc_next_deadline(&m) <= PC_TSC_HZ * 55 / 1000);
+    b = 0x30, address_space_write(&m.as_io, 0x43, &b, 1);
     CHECK_EQ(pc_next_deadline(&m), VCLOCK_NEVER);
     apic_write(0x3e0, 0xb);    /* divide by 1 */
     apic_write(0x320, 0x40);   /* one-shot, vector 0x40 */
