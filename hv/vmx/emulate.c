@@ -134,6 +134,24 @@ static void load_sys(struct emu_regs *regs)
     read_seg(&regs->tr, tr_fields);
 }
 
+/* The guest's data and I/O breakpoints, for the emulator to match the
+ * accesses it makes for the guest (hv/x86/emulate.h).  DR7 is in the VMCS
+ * ("save debug controls"); DR0-DR3 are read only when one is enabled. */
+static void fill_watch(struct emu_ctx *ctx)
+{
+    uint64_t dr7 = vmread(VMCS_GUEST_DR7);
+    bool de = ctx->regs.cr4 & X86_CR4_DE;
+
+    ctx->watch.on = __builtin_expect(dr7 & 0xff, 0) &&
+                    (x86_dr_armed(dr7, de, X86_DR_DATA_READ) ||
+                     x86_dr_armed(dr7, de, X86_DR_DATA_WRITE) || x86_dr_armed(dr7, de, X86_DR_IO));
+    if (!ctx->watch.on)
+        return;
+    ctx->watch.dr7 = dr7;
+    ctx->watch.cr4_de = de;
+    vmx_guest_drs(ctx->watch.dr);
+}
+
 /* The registers every exit needs: GPRs, RIP, RFLAGS, CR0/CR4/EFER, CS and
  * the CPL (SS.DPL); the rest comes through op_load on demand. */
 static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
@@ -172,6 +190,7 @@ static void fill_common(struct vcpu *v, struct emu_ctx *ctx)
     load_seg(&r->seg[X86_CS], X86_CS);
     r->cpl = (r->cr0 & X86_CR0_PE) ? (uint8_t)((vmread(VMCS_GUEST_SS_AR) >> 5) & 3) : 0;
     ctx->valid = EMU_V_SEG(X86_CS);
+    fill_watch(ctx);
 }
 
 /* Segment registers and TR a segment load changed (rare: MOV Sreg, LTR,
@@ -259,8 +278,15 @@ static void finish(struct vcpu *v, struct emu_ctx *ctx, enum emu_result r, uint6
 {
     write_back(v, ctx);
     if (r == EMU_OK) {
-        if (__builtin_expect(ctx->regs.rflags & X86_FL_TF, 0) && (ctx->dirty & EMU_D_RIP))
-            vmx_single_step_done(ctx->regs.rflags); /* no emulated form changes TF */
+        /* EMU_OK is progress: the instruction done, or (TF set: one) REP
+         * iteration, each followed by its single step (the emulator never
+         * changes TF itself) */
+        if (__builtin_expect(ctx->regs.rflags & X86_FL_TF, 0))
+            vmx_single_step_done(ctx->regs.rflags);
+        /* data/I/O breakpoints its accesses matched: a #DB after it (or
+         * after the REP iteration that matched: RIP still on it) */
+        if (__builtin_expect(ctx->db_hits != 0, 0))
+            vmx_breakpoints_hit(ctx->db_hits);
         return;
     }
     log_fault(ctx, r, gpa);

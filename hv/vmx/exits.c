@@ -40,15 +40,23 @@ const char *vmx_exit_name(unsigned reason)
 }
 
 /* Past the instruction that exited.  Blocking by STI or MOV SS lasts one
- * instruction (SDM Vol. 3A 6.8.3): that one is now done. */
+ * instruction (SDM Vol. 3A 6.8.3): that one is now done, and debug
+ * exceptions MOV SS held back (the pending debug exceptions field keeps
+ * them) are delivered after the entry.  RF is cleared when an instruction
+ * completes (Vol. 3B 17.3.1.1); an exit saves it as it was before the
+ * instruction, so a guest that returned with RF=1 to an instruction hv
+ * completes would otherwise skip the next instruction's breakpoint. */
 void vmx_skip_insn(void)
 {
     uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
 
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-    vmx_single_step_done(vmread(VMCS_GUEST_RFLAGS));
+    if (rflags & X86_FL_RF)
+        vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_FL_RF);
+    vmx_single_step_done(rflags);
 }
 
 /* hv completed an instruction the guest ran with RFLAGS.TF set: the CPU
@@ -58,6 +66,39 @@ void vmx_single_step_done(uint64_t rflags)
 {
     if (rflags & X86_FL_TF)
         vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
+}
+
+/* Data or I/O breakpoints (B0-B3) the instruction hv completed matched:
+ * a trap-class #DB after it, as the CPU raises for its own accesses
+ * (Vol. 3B 17.3.1.2).  In the pending debug exceptions field the matched
+ * Bn and "enabled breakpoint" (bit 12) make the entry deliver it with
+ * those DR6 bits, or hold it while MOV SS blocking lasts (Vol. 3C
+ * 24.4.2, 26.7.3). */
+void vmx_breakpoints_hit(unsigned hits)
+{
+    if (hits & X86_DR6_BMASK)
+        vmwrite(VMCS_GUEST_PENDING_DBG, vmread(VMCS_GUEST_PENDING_DBG) |
+                (hits & X86_DR6_BMASK) | PENDING_DBG_ENABLED_BP);
+}
+
+/* A #DB the next entry will deliver from the pending debug exceptions
+ * field: a single step or an enabled breakpoint.  It has the priority of
+ * a trap on the previous instruction, above NMIs and external interrupts
+ * (Vol. 3A 6.9), and an entry that injects one of those delivers no
+ * pending debug exception at all (Vol. 3C 26.7.3): such an event waits. */
+bool vmx_debug_trap_pending(void)
+{
+    return vmread(VMCS_GUEST_PENDING_DBG) & (PENDING_DBG_BS | PENDING_DBG_ENABLED_BP);
+}
+
+/* The guest's DR0-DR3: the hardware holds them during an exit (hv never
+ * writes them while a guest runs: hv/vmx/guest_cpu.c). */
+void vmx_guest_drs(uint64_t dr[4])
+{
+    __asm__ volatile("mov %%db0, %0" : "=r"(dr[0]));
+    __asm__ volatile("mov %%db1, %0" : "=r"(dr[1]));
+    __asm__ volatile("mov %%db2, %0" : "=r"(dr[2]));
+    __asm__ volatile("mov %%db3, %0" : "=r"(dr[3]));
 }
 
 static void stop(struct vcpu *v, const char *why)
@@ -72,12 +113,21 @@ static void stop(struct vcpu *v, const char *why)
  * still nothing to deliver, so it resumes after the HLT. */
 static void handle_hlt(struct vcpu *v)
 {
-    if (v->pc && (vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF)) {
+    uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+
+    /* HLT run with TF set (or under a pending breakpoint) is followed by
+     * a #DB (SDM Vol. 3B 17.3.1.4): an event that ends the halt at once,
+     * with RIP past the HLT -- whatever IF says. */
+    if (rflags & X86_FL_TF || vmx_debug_trap_pending()) {
+        vmx_skip_insn();
+        return;
+    }
+    if (v->pc && (rflags & X86_FL_IF)) {
         vmx_skip_insn();
         vmx_pc_hlt(v); /* until the next event */
         return;
     }
-    if (!(vmread(VMCS_GUEST_RFLAGS) & X86_FL_IF)) {
+    if (!(rflags & X86_FL_IF)) {
         plat_log(LOG_ERR, "guest: HLT with interrupts disabled: the guest can never wake");
         stop(v, "guest halted with interrupts off");
         return;

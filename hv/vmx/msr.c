@@ -23,6 +23,7 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_PAT: *val = v->pat; return true;
     case MSR_IA32_MTRR_DEF_TYPE: *val = 0; return true;
     case MSR_IA32_EFER: *val = vmread(VMCS_GUEST_EFER); return true;
+    case MSR_IA32_DEBUGCTL: *val = vmread(VMCS_GUEST_DEBUGCTL); return true;
     default: return false;
     }
 }
@@ -92,6 +93,17 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return true;
     case MSR_IA32_EFER:
         return efer_write(val);
+    case MSR_IA32_DEBUGCTL:
+        /* The guest's own is in the VMCS ("load/save debug controls").
+         * hv offers none of its features: LBR and branch trace need the
+         * CPU's LBR stack, and BTF would make TF trap on branches only,
+         * which hv's single steps after the instructions it completes
+         * (hv/vmx/exits.c) do not follow.  So 0 only, and #GP otherwise,
+         * as for reserved bits (SDM Vol. 3B 17.4.1). */
+        if (val)
+            return false;
+        vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+        return true;
     default:
         return false;
     }

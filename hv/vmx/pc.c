@@ -49,7 +49,10 @@ static void arm_timer(struct vcpu *v, uint64_t now, uint64_t host)
 void vmx_pc_before_entry(struct vcpu *v)
 {
     uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
-    bool queued = vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID;
+    /* A #DB pending from the last instruction goes before an NMI or an
+     * interrupt, which would discard it if injected (hv/vmx/exits.c): they
+     * wait for their window, which opens after its delivery. */
+    bool queued = (vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) || vmx_debug_trap_pending();
     uint64_t host = rdtsc(), now = vcpu_tsc(v, host);
     struct intr_cpu cpu;
     uint8_t vector;

@@ -13,6 +13,7 @@
 #include "hv/vmx/vmcs.h"
 #include "hv/vmx/caps.h"
 #include "hv/vmx/seal.h"
+#include "hv/x86/debugreg.h"
 #include "hv/x86/emulate.h"
 
 /* Offsets are fixed: hv/vmx/entry.asm uses them. */
@@ -160,6 +161,15 @@ void vmx_skip_insn(void);
 /* A single-step #DB after an instruction hv completed, when TF was set
  * in the RFLAGS it ran with. */
 void vmx_single_step_done(uint64_t rflags);
+/* A #DB for the data/I/O breakpoints (DR6 B0-B3 bits) an instruction hv
+ * completed matched (hv/x86/debugreg.h). */
+void vmx_breakpoints_hit(unsigned hits);
+/* Whether the next entry delivers a #DB from the pending debug exceptions. */
+bool vmx_debug_trap_pending(void);
+/* The guest's DR0-DR3 (live in the hardware during an exit). */
+void vmx_guest_drs(uint64_t dr[4]);
+/* hv/vmx/io.c: the #DB for I/O breakpoints on a port access hv completed. */
+void vmx_io_breakpoints(uint16_t port, unsigned size);
 
 /* hv/vmx/insn.c: CPUID, MOV to/from CR (CR0/CR4 fixed bits, CR8),
  * XSETBV, INVD, and #UD for GETSEC and the VMX instructions. */

@@ -60,8 +60,13 @@ static bool controls(struct vcpu *v)
     v->proc2 = proc2;
 
     uint32_t pin = PIN_EXT_INT_EXITING | PIN_NMI_EXITING;
+    /* The guest's DR7 and IA32_DEBUGCTL live in the VMCS: a VM exit sets
+     * DR7 to 400H and clears IA32_DEBUGCTL (SDM Vol. 3C 27.5.1), so
+     * without "save debug controls" (24.7.1) and "load debug controls"
+     * (24.8.1, 26.3.2.1) the guest's breakpoints would be disabled by
+     * the first exit after it set them. */
     uint32_t exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_EFER |
-                    EXIT_LOAD_EFER;
+                    EXIT_LOAD_EFER | EXIT_SAVE_DEBUG_CONTROLS;
 
     /* The preemption timer bounds the guest's time; saving its value at
      * exits makes it count the guest's time across them. */
@@ -78,7 +83,8 @@ static bool controls(struct vcpu *v)
               vmx_ctl_may_set(c->procbased, PROC_NMI_WINDOW_EXITING);
     if (v->vnmi)
         pin |= PIN_VIRTUAL_NMIS;
-    v->entry_ctls = ENTRY_LOAD_EFER | (v->entry.mode == 64 ? ENTRY_IA32E_MODE_GUEST : 0);
+    v->entry_ctls = ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CONTROLS |
+                    (v->entry.mode == 64 ? ENTRY_IA32E_MODE_GUEST : 0);
     return control(c->pinbased, pin, VMCS_PIN_CONTROLS, "pin") &&
            control(c->procbased, PROC_HLT_EXITING | PROC_TSC_OFFSETTING | PROC_CR8_LOAD_EXITING |
                    PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |

@@ -135,6 +135,7 @@ enum vmcs_field {
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
 #define PENDING_DBG_BS (1ull << 14) /* pending debug exceptions: single step */
+#define PENDING_DBG_ENABLED_BP (1ull << 12) /* ... an enabled breakpoint (B0-B3) */
 #define PIN_PREEMPTION_TIMER (1u << 6)
 #define PROC_INTR_WINDOW_EXITING (1u << 2)
 #define PROC_TSC_OFFSETTING (1u << 3)
@@ -152,11 +153,13 @@ enum vmcs_field {
 #define PROC2_UNRESTRICTED_GUEST (1u << 7)
 #define PROC2_ENABLE_INVPCID (1u << 12)
 #define PROC2_ENABLE_PML (1u << 17)
+#define EXIT_SAVE_DEBUG_CONTROLS (1u << 2)
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
 #define EXIT_ACK_INTR_ON_EXIT (1u << 15)
 #define EXIT_SAVE_EFER (1u << 20)
 #define EXIT_SAVE_PREEMPTION_TIMER (1u << 22)
 #define EXIT_LOAD_EFER (1u << 21)
+#define ENTRY_LOAD_DEBUG_CONTROLS (1u << 2)
 #define ENTRY_IA32E_MODE_GUEST (1u << 9)
 #define ENTRY_LOAD_EFER (1u << 15)
 

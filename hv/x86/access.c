@@ -98,6 +98,8 @@ enum emu_result emu_xfer(struct emu_ctx *ctx, unsigned mode, uint64_t la,
     rc = emu_translate(ctx, la, acc, &gpa0);
     if (rc)
         return rc;
+    if (first >= size)
+        emu_watch(ctx, write ? X86_DR_DATA_WRITE : X86_DR_DATA_READ, la, size);
     if (first < size) {
         uint64_t la1 = la + first;
 
@@ -106,6 +108,8 @@ enum emu_result emu_xfer(struct emu_ctx *ctx, unsigned mode, uint64_t la,
         rc = emu_translate(ctx, la1, acc, &gpa1);
         if (rc)
             return rc;
+        emu_watch(ctx, write ? X86_DR_DATA_WRITE : X86_DR_DATA_READ, la, first);
+        emu_watch(ctx, write ? X86_DR_DATA_WRITE : X86_DR_DATA_READ, la1, size - first);
         bus(ctx, gpa0, first, write, buf);
         bus(ctx, gpa1, size - first, write, buf + first);
         return EMU_OK;
@@ -123,6 +127,7 @@ static enum emu_result access_page(struct emu_ctx *ctx, uint64_t la, unsigned si
 
     if (rc)
         return rc;
+    emu_watch(ctx, write ? X86_DR_DATA_WRITE : X86_DR_DATA_READ, la, size);
     if (ctx->ops->access(ctx->opaque, gpa, size, write, &v) && !write)
         v = ~0ull; /* nothing answered: the bus floats high */
     if (!write)

@@ -32,6 +32,16 @@ static inline void emu_need(struct emu_ctx *ctx, unsigned want)
     }
 }
 
+/* A data access (linear address) or a port access the guest's
+ * breakpoints may match (ctx->watch; hv/x86/debugreg.h). */
+static inline void emu_watch(struct emu_ctx *ctx, enum x86_dr_access kind, uint64_t addr,
+                             unsigned size)
+{
+    if (__builtin_expect(ctx->watch.on, 0))
+        ctx->db_hits |= x86_dr_match(ctx->watch.dr7, ctx->watch.dr, ctx->watch.cr4_de, kind,
+                                     addr, size);
+}
+
 /* The code segment's default size: enum x86_mode. */
 static inline unsigned emu_cpu_mode(const struct emu_regs *r)
 {

@@ -802,6 +802,7 @@ static void port_io(struct exec *x, bool out, uint64_t *v)
 
     if (!out)
         *v = 0;
+    emu_watch(ctx, X86_DR_IO, port, sz);
     if (ctx->ops->port(ctx->opaque, port, sz, out, v) && !out)
         *v = ~0ull;
     *v &= emu_size_mask(sz);
@@ -921,6 +922,7 @@ static enum emu_result page_access(struct exec *x, unsigned seg, uint64_t la, ui
 
     if (rc)
         return rc;
+    emu_watch(ctx, write ? X86_DR_DATA_WRITE : X86_DR_DATA_READ, la, sz);
     if (!write)
         *v = 0;
     if (ctx->ops->access(ctx->opaque, *page | (la & 0xfff), sz, write, v) && !write)
@@ -1032,7 +1034,11 @@ static enum emu_result do_string(struct exec *x, bool *done)
     bool rep = d->prefixes & (X86_P_REP | X86_P_REPNE);
     uint64_t count = rep ? g[X86_RCX] & am : 1;
     uint64_t delta = (x->rflags & X86_FL_DF) ? -(uint64_t)d->opsize : d->opsize;
-    unsigned limit = ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
+    /* Breakpoints watched or TF set: one iteration, as a trap-class #DB
+     * (a data breakpoint, a single step) follows each iteration that
+     * raises it, not the whole instruction (SDM Vol. 3B 17.3.1.1). */
+    unsigned limit = ctx->watch.on || (x->rflags & X86_FL_TF) ? 1
+                     : ctx->rep_limit ? ctx->rep_limit : EMU_REP_LIMIT_DEFAULT;
     uint64_t sbase = seg_base(x, d->seg), dbase = seg_base(x, X86_ES);
     bool uses_si = string_uses_si(d->op), uses_di = string_uses_di(d->op);
     /* INS/OUTS go element by element (each is a device access anyway). */
@@ -1369,8 +1375,16 @@ enum emu_result emu_run_general(struct emu_ctx *ctx, const struct emu_hint *hint
         emu_log_fault(ctx, rc);
         return rc;
     }
-    if ((x.rflags ^ r->rflags) || (r->rflags & X86_FL_RF)) {
-        r->rflags = x.rflags & ~(uint64_t)X86_FL_RF;
+    /* RF is cleared when an instruction completes; a REP string
+     * instruction stopped between iterations is not complete, and an event
+     * taken there pushes RF=1, so its instruction breakpoint does not fire
+     * again when it resumes (SDM Vol. 3B 17.3.1.1). */
+    if ((ctx->insn.flags & X86_F_STRING) && !done)
+        x.rflags |= X86_FL_RF;
+    else
+        x.rflags &= ~(uint64_t)X86_FL_RF;
+    if (x.rflags != r->rflags) {
+        r->rflags = x.rflags;
         ctx->dirty |= EMU_D_RFLAGS;
     }
     if (done) {
@@ -1392,6 +1406,10 @@ static inline __attribute__((always_inline)) enum emu_result run(struct emu_ctx 
     int rc;
 
     ctx->dirty = 0;
+    ctx->db_hits = 0;
+    /* the fast path does not match breakpoints: the general one does */
+    if (__builtin_expect(ctx->watch.on, 0))
+        return emu_run_general(ctx, hint, EMU_RUN_REFERENCE);
     rc = emu_fast_run(ctx, hint);
     if (__builtin_expect(rc < 0, 0))
         return emu_run_general(ctx, hint, rc == EMU_FAST_FETCHED ? EMU_RUN_CACHED : 0);

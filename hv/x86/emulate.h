@@ -20,6 +20,11 @@
  *      for the rest only when an instruction needs it.
  *   2. Call emu_run(ctx, &hint) (or emu_ept_violation() for an EPT
  *      violation's qualification).
+ *      When the guest has data or I/O breakpoints enabled, fill
+ *      ctx->watch (else leave watch.on false): emu_run then reports in
+ *      ctx->db_hits the DR6 B0-B3 bits its accesses matched, and runs
+ *      one iteration of a REP string instruction per call, so that the
+ *      #DB can follow the iteration that matched (SDM Vol. 3B 17.3.1.2).
  *   3. EMU_OK: write back every register named in ctx->dirty (EMU_D_*).
  *      EMU_INJECT_*: also write back ctx->dirty (a REP instruction may have
  *      made progress), then inject ctx->fault (vector, error code, CR2).
@@ -31,6 +36,7 @@
 
 #include "hv/lib/base.h"
 #include "hv/x86/arch.h"
+#include "hv/x86/debugreg.h"
 #include "hv/x86/decode.h"
 
 /* A segment register as the VMCS holds it. */
@@ -178,6 +184,16 @@ struct emu_ctx {
     unsigned dirty;     /* EMU_D_*: set by emu_run */
     unsigned rep_limit; /* max REP iterations per run, 0: the default */
     struct emu_fault fault;
+    /* The guest's breakpoints, per run (backend contract, step 1), and
+     * the B0-B3 bits of those the run's data and port accesses matched
+     * (hv/x86/debugreg.h).  Instruction fetches are not matched here:
+     * execute breakpoints are faults the CPU checks itself. */
+    struct {
+        bool on, cr4_de;
+        uint64_t dr7;
+        uint64_t dr[4];
+    } watch;
+    unsigned db_hits;
     /* Guest-physical map generation, for the walk cache below: the backend
      * changes it whenever what ops->ram_ptr returns may change (hv.efi:
      * memory_render_count() + 1).  0 turns the cache off. */
