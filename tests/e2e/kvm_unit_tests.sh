@@ -9,7 +9,10 @@
 # "PASS:", "FAIL:" and "SKIP:" line the tests print is counted, and a test
 # that does not end with status 0 counts one failure more; the last line is
 #
-#   kvm-unit-tests: N passed, M failed, K skipped
+#   kvm-unit-tests: N passed, M failed, K skipped, X expected failures (Bochs' CPU model)
+#
+# (X: checks listed in XFAIL below, which fail on Bochs' emulated CPU with
+# no VM exit involved.)
 #
 # Without the suite's folder it prints one "skipped" line and succeeds.
 #
@@ -25,7 +28,16 @@ efi=${HV_EFI:-build/hv.efi}
 
 # The tests that pass under hv today, with the RAM and time each needs.
 # The others, and why, are in docs/kvm-unit-tests.md.
-RUN=${KUT_TESTS:-"tsc tsc_adjust msr ioapic setjmp rmap_chain pcid xsave smap umip memory vmexit emulator idt_test eventinj apic syscall realmode sieve"}
+RUN=${KUT_TESTS:-"tsc tsc_adjust msr ioapic setjmp rmap_chain pcid xsave smap umip memory vmexit emulator idt_test eventinj apic syscall realmode sieve debug"}
+
+# Checks that fail because of Bochs' CPU model, not hv: no VM exit happens
+# between their setup and their check, so the answer is the emulated
+# CPU's own (docs/kvm-unit-tests.md gives each reason).  Each is counted
+# as an expected failure; one that passes, or a test whose status is not
+# explained by them alone, is a failure.
+XFAIL="debug: Single-step #DB w/ MOVSS blocking and DR7.GD=1
+debug: MOV SS + watchpoint + int \$1
+debug: MOV SS + watchpoint + INT3"
 
 if [ ! -d "$src" ]; then
     echo "kvm-unit-tests: skipped ($src not found; see docs/kvm-unit-tests.md)"
@@ -90,23 +102,42 @@ tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --timeout 1800 --log "$work/
 status=$?
 tr -d '\r' < "$work/raw" | sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' | grep -a -o 'hv: .*' > "$work/log"
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0 skipped=0 xfailed=0
 for t in $RUN; do
     run=$(sed -n "/^hv: I run: $t mode=/,/^hv: I run: $t status/p" "$work/log")
     p=$(grep -c '^hv: I guest: PASS' <<<"$run")
-    f=$(grep -c '^hv: I guest: FAIL' <<<"$run")
     s=$(grep -c '^hv: I guest: SKIP' <<<"$run")
+    f=0 x=0
+    while IFS= read -r check; do
+        [ -n "$check" ] || continue
+        if grep -qxF "$t: $check" <<<"$XFAIL"; then x=$((x + 1)); else f=$((f + 1)); fi
+    done < <(sed -n 's/^hv: I guest: FAIL: //p' <<<"$run")
+    # an expected failure that passed
+    while IFS= read -r check; do
+        [ -n "$check" ] || continue
+        if grep -qxF "hv: I guest: PASS: $check" <<<"$run"; then
+            f=$((f + 1)); echo "FAIL kvm-unit-tests $t: '$check' passes now: take it off XFAIL"
+        fi
+    done < <(sed -n "s/^$t: //p" <<<"$XFAIL")
     line=$(grep -m1 "^hv: I run: $t status" <<<"$run")
     summary=$(grep -m1 -o 'SUMMARY: .*' <<<"$run")
-    if [ "$line" != "hv: I run: $t status 0 (pass)" ]; then
+    # the suite exits with status 1 when any check failed (expected or not)
+    want="hv: I run: $t status 0 (pass)"
+    [ "$x" -gt 0 ] && want="hv: I run: $t status 1 (fail)"
+    if [ "$line" != "$want" ]; then
         f=$((f + 1))
         echo "FAIL kvm-unit-tests $t: ${line:-no run line} (${summary:-no SUMMARY})"
         grep -E '^hv: I guest: FAIL|^hv: E ' <<<"$run" | head -5 | sed 's/^/    /'
+    elif [ "$f" -gt 0 ]; then
+        echo "FAIL kvm-unit-tests $t: $p PASS, $f FAIL, $s SKIP (${summary:-no SUMMARY line})"
+        grep -E '^hv: I guest: FAIL' <<<"$run" | head -5 | sed 's/^/    /'
     else
-        echo "PASS kvm-unit-tests $t: $p PASS, $f FAIL, $s SKIP (${summary:-no SUMMARY line})"
+        xs=""
+        [ "$x" -gt 0 ] && xs=", $x expected FAIL (Bochs' CPU model)"
+        echo "PASS kvm-unit-tests $t: $p PASS, $s SKIP$xs (${summary:-no SUMMARY line})"
     fi
-    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s)) xfailed=$((xfailed + x))
 done
 echo "kvm-unit-tests: boot ended with run-bochs status $status"
-echo "kvm-unit-tests: $passed passed, $failed failed, $skipped skipped"
+echo "kvm-unit-tests: $passed passed, $failed failed, $skipped skipped, $xfailed expected failures (Bochs' CPU model)"
 [ "$failed" -eq 0 ]
