@@ -6,6 +6,7 @@
 #include "hv/runtime/tsc.h"
 #include "hv/vmx/host_desc.h"
 #include "hv/runtime/log.h"
+#include "hv/lib/fmt.h"
 #include "hv/lib/platform.h"
 #include "hv/lib/pool.h"
 #include "hv/vmx/vcpu.h"
@@ -308,9 +309,15 @@ static bool load_payload(struct vcpu *v, const struct guest_spec *g)
         return false;
     }
     if (v->pc && !g->kernel && multiboot_detect(g->payload, g->payload_size, NULL)) {
+        /* the kernel's path, then append=: what GRUB and QEMU pass, and
+         * what kernels that read argv[0] (kvm-unit-tests) expect */
+        static char cmdline[GUEST_PATH_MAX + 1 + GUEST_APPEND_MAX];
         struct mb_module mods[GUEST_MODULES_MAX];
-        struct mb_load_args args = {.cmdline = g->append, .mmap = map, .modules = mods,
+        struct mb_load_args args = {.cmdline = cmdline, .mmap = map, .modules = mods,
                                     .nmodules = g->nmodules};
+
+        hv_snprintf(cmdline, sizeof(cmdline), "%s%s%s", g->path, g->append[0] ? " " : "",
+                    g->append);
 
         for (unsigned i = 0; i < g->nmodules; i++) {
             if (!g->module[i].data) {

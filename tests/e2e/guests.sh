@@ -344,7 +344,7 @@ if [[ " $only " == *" mbinfo "* ]]; then
     printf 'hv-module-one\n' > "$work/mb_one.txt"
     head -c 5000 /dev/zero | tr '\0' '\245' > "$work/mb_two.bin"
     boot mbinfo corei7_skylake_x 300 --machine pc --mem 32M --guest "$gb/mbinfo32.bin" \
-        --append "mbinfo --check 42" --module "$work/mb_one.txt" --module "$work/mb_two.bin"
+        --append "--check 42" --module "$work/mb_one.txt" --module "$work/mb_two.bin"
     while read -r line; do
         case $line in
             "hv: I guest: mbinfo: PASS "*) pass "mbinfo: ${line#hv: I guest: mbinfo: PASS }" ;;

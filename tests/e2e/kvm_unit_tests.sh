@@ -87,14 +87,19 @@ env_module() {
     case $1 in apic|syscall) echo ' module=\EFI\hv\guests\env-notkvm' ;; esac
 }
 # Guest seconds (TSC time at Bochs' 50 MHz): sieve's primes up to 10^8
-# take about 160.
+# take about 160; each vmexit case runs until 2^30 TSC ticks (21 s).
 budget() {
-    case $1 in sieve) echo 300 ;; *) echo 120 ;; esac
+    case $1 in sieve|vmexit) echo 300 ;; *) echo 120 ;; esac
+}
+# The command line after the kernel's path (its argv[1...]): vmexit's
+# cases, the exits it times.
+test_args() {
+    case $1 in vmexit) echo ' append=cpuid vmcall inl_from_pmtimer mov_to_cr8 tscdeadline_immed tscdeadline' ;; esac
 }
 for t in $RUN; do
     f=$out/x86/$t.flat
     [ -f "$f" ] || { echo "kvm-unit-tests: 0 passed, 1 failed, 0 skipped ($f missing)"; exit 1; }
-    echo "guest \\EFI\\hv\\guests\\$t.flat machine=pc mem=128M timeout=$(budget "$t") name=$t$(env_module "$t")" >> "$cfg"
+    echo "guest \\EFI\\hv\\guests\\$t.flat machine=pc mem=128M timeout=$(budget "$t") name=$t$(env_module "$t")$(test_args "$t")" >> "$cfg"
     files+=(--file "$f")
 done
 tools/run-bochs --efi "$efi" --cpu corei7_skylake_x --timeout 1800 --log "$work/raw" \

@@ -7,7 +7,7 @@
 ; failures to the debug exit (port 0xf4): the run's status.
 ;
 ; tests/e2e/guests.sh boots it with
-;   --append "mbinfo --check 42" --module mb_one.txt --module mb_two.bin
+;   --append "--check 42" --module mb_one.txt --module mb_two.bin
 ; where mb_one.txt is the 14 bytes "hv-module-one\n" and mb_two.bin 5000
 ; bytes of 0xa5.  A flat image with the a.out-kludge address fields,
 ; entered in 32-bit protected mode at 0x100000.
@@ -50,11 +50,11 @@ start:
     and eax, (1 << 0) | (1 << 2) | (1 << 3) | (1 << 6) | (1 << 9)
     cmp eax, (1 << 0) | (1 << 2) | (1 << 3) | (1 << 6) | (1 << 9)
     CHECK e, "flags: mem, cmdline, mods, mmap and loader name present"
-    ; the command line is append= as given
+    ; the command line is the kernel's path, then append= as given
     mov esi, [ebx + 16]
     mov edi, want_cmdline
     call streq
-    CHECK e, "cmdline is 'mbinfo --check 42'"
+    CHECK e, "cmdline is '\EFI\hv\guest.bin --check 42'"
     ; two modules, in order
     cmp dword [ebx + 20], 2
     CHECK e, "mods_count is 2"
@@ -167,7 +167,7 @@ streq:
     pop eax
     ret
 
-want_cmdline: db "mbinfo --check 42", 0
+want_cmdline: db "\EFI\hv\guest.bin --check 42", 0
 want_one: db "hv-module-one", 10
 want_one_path: db "\EFI\hv\guests\mb_one.txt", 0
 summary_msg: db "mbinfo: ", 0
