@@ -341,7 +341,8 @@ void vmx_handle_exit(struct vcpu *v)
     uint32_t vectoring;
 
     v->exits_total++;
-    v->exits[reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX]++;
+    v->last_exit = reason < EXIT_REASON_MAX ? reason : EXIT_REASON_MAX;
+    v->exits[v->last_exit]++;
     if (v->ept.pml_on)
         v->ept.pml.index = (uint16_t)vmread(VMCS_GUEST_PML_INDEX);
     if (raw & EXIT_REASON_FAILED_ENTRY) {
@@ -363,6 +364,25 @@ void vmx_handle_exit(struct vcpu *v)
         redeliver(vectoring);
     if (v->ept.pml_on)
         vmwrite(VMCS_GUEST_PML_INDEX, v->ept.pml.index);
+}
+
+/* hv's ticks by exit reason, as exits x ticks per exit: where an
+ * exit-heavy guest's time in hv goes. */
+static void exit_time_summary(const struct vcpu *v)
+{
+    char buf[400];
+    size_t n = 0;
+
+    for (unsigned r = 0; r <= EXIT_REASON_MAX && n < sizeof(buf) - 48; r++) {
+        if (!v->exits[r] || !v->exit_ticks[r])
+            continue;
+        n += (size_t)hv_snprintf(buf + n, sizeof(buf) - n, "%s%s %llux%llu", n ? ", " : "",
+                                 r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r),
+                                 (unsigned long long)v->exits[r],
+                                 (unsigned long long)(v->exit_ticks[r] / v->exits[r]));
+    }
+    if (n)
+        plat_log(LOG_INFO, "time: in hv by exit reason (exits x ticks each): %s", buf);
 }
 
 void vmx_exit_summary(const struct vcpu *v)
@@ -390,4 +410,5 @@ void vmx_exit_summary(const struct vcpu *v)
         plat_log(LOG_INFO, "time: %llu TSC ticks in the guest, %llu in hv (%llu%% in hv)",
                  (unsigned long long)v->ticks_guest, (unsigned long long)v->ticks_hv,
                  (unsigned long long)(v->ticks_hv * 100 / (v->ticks_guest + v->ticks_hv)));
+    exit_time_summary(v);
 }

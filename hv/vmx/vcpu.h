@@ -85,6 +85,10 @@ struct vcpu {
     /* TSC ticks from VM entry to VM exit, and from exit to the next entry
      * (including the entry instruction itself, which hv pays for). */
     uint64_t ticks_guest, ticks_hv;
+    /* hv's ticks per exit reason (exit to the next entry, the work before
+     * that entry included), and the slot of the last exit */
+    uint64_t exit_ticks[EXIT_REASON_MAX + 1];
+    unsigned last_exit;
     struct dirty_check dirty;
     /* The emulator's state, caches included (zeroed per guest). */
     struct emu_ctx emu;

@@ -190,6 +190,8 @@ static void run_loop(struct vcpu *v)
         /* The guest's share is entry to exit as hv sees it: the entry and
          * exit transitions themselves count as hv's. */
         v->ticks_hv += t_entry - t_exit;
+        if (v->exits_total)
+            v->exit_ticks[v->last_exit] += t_entry - t_exit;
         v->ticks_guest += t_back - t_entry;
         t_exit = t_back;
 
