@@ -243,7 +243,6 @@ static void firmware_pit(struct pc_machine *m)
 #define FW_EOI_SLAVE (FW_STUBS + 0x17)
 #define FW_EOI_MASTER (FW_STUBS + 0x20)
 #define FW_IRET (FW_STUBS + 0x26)
-#define FW_TICKS_ADDR 0x46cu
 static const uint8_t fw_stubs[] = {
     0x50, 0x1e,             /* tick: push ax; push ds */
     0x31, 0xc0, 0x8e, 0xd8, /* xor ax, ax; mov ds, ax */
@@ -337,7 +336,8 @@ void pc_destroy(struct pc_machine *m)
 {
     MemoryRegion *mapped[] = {
         &m->ram_low, &m->ram_high, &m->ram_above, &m->bios_area, &m->ioapic.mr, &m->lapic.mr,
-        &m->testdev.mmio_mr, &m->fb.mr, &m->uart_mmio.mr, &m->bios, &m->pic.master_mr, &m->pic.slave_mr, &m->pic.elcr_mr,
+        &m->testdev.mmio_mr, &m->fb.mr, &m->uart_mmio.mr, &m->bios, &m->pic.master_mr,
+        &m->pic.slave_mr, &m->pic.elcr_mr,
         &m->pit.mr, &m->pit.port61_mr, &m->rtc.mr, &m->com1.mr, &m->dx.mr, &m->testdev.ports,
         &m->testdev.irq_mr, &m->fw_cfg.mr, &m->pm.mr, &m->pci_host,
     };
