@@ -136,10 +136,10 @@ for t in $RUN; do
     figures=""
     if [ "$t" = vmexit ]; then
         figures=$(grep -oE '^hv: I guest: (cpuid|tscdeadline_immed) [0-9]+$' <<<"$run" |
-                  sed 's/^hv: I guest: //' | paste -sd, -)
+                  sed 's/^hv: I guest: //' | paste -sd, - | sed 's/,/, /g')
         [ "$(tr ',' '\n' <<<"$figures" | grep -c .)" -eq 2 ] || {
             f=$((f + 1)); echo "FAIL kvm-unit-tests vmexit: no 'cpuid N' and 'tscdeadline_immed N' lines"; }
-        figures=" ticks per exit: $figures"
+        figures=", ticks per exit round trip: $figures"
     fi
     if [ "$line" != "$want" ]; then
         f=$((f + 1))
