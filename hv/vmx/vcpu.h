@@ -172,8 +172,6 @@ void vmx_breakpoints_hit(unsigned hits);
 bool vmx_debug_trap_pending(void);
 /* The guest's DR0-DR3 (live in the hardware during an exit). */
 void vmx_guest_drs(uint64_t dr[4]);
-/* hv/vmx/io.c: the #DB for I/O breakpoints on a port access hv completed. */
-void vmx_io_breakpoints(uint16_t port, unsigned size);
 
 /* hv/vmx/insn.c: CPUID, MOV to/from CR (CR0/CR4 fixed bits, CR8),
  * XSETBV, INVD, and #UD for GETSEC and the VMX instructions. */
