@@ -121,9 +121,3 @@ int bus_port_access(struct guest_bus *b, uint16_t port, unsigned size, bool is_w
         *val = size_mask(size);
     return r == MEMTX_DECODE_ERROR;
 }
-
-void bus_flush(struct guest_bus *b)
-{
-    if (b->cm)
-        coalesced_mmio_flush(b->cm);
-}

@@ -54,9 +54,11 @@ void vmx_skip_insn(void)
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
     if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
         vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-    if (rflags & X86_FL_RF)
-        vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_FL_RF);
-    vmx_single_step_done(rflags);
+    if (__builtin_expect(rflags & (X86_FL_RF | X86_FL_TF), 0)) {
+        if (rflags & X86_FL_RF)
+            vmwrite(VMCS_GUEST_RFLAGS, rflags & ~(uint64_t)X86_FL_RF);
+        vmx_single_step_done(rflags);
+    }
 }
 
 /* hv completed an instruction the guest ran with RFLAGS.TF set: the CPU
