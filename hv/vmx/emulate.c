@@ -210,11 +210,10 @@ static void write_back(struct vcpu *v, const struct emu_ctx *ctx)
     const uint64_t *gpr = ctx->regs.gpr;
     uint64_t *dst[16] = {&g->rax, &g->rcx, &g->rdx, &g->rbx, NULL,    &g->rbp, &g->rsi, &g->rdi,
                          &g->r8,  &g->r9,  &g->r10, &g->r11, &g->r12, &g->r13, &g->r14, &g->r15};
-    unsigned i;
+    /* only the registers the instruction wrote: most write one or none */
+    for (unsigned d = ctx->dirty & EMU_D_GPRS; d; d &= d - 1) {
+        unsigned i = (unsigned)__builtin_ctz(d);
 
-    for (i = 0; i < 16; i++) {
-        if (!(ctx->dirty & EMU_D_GPR(i)))
-            continue;
         if (i == X86_RSP)
             vmwrite(VMCS_GUEST_RSP, gpr[i]);
         else

@@ -16,6 +16,9 @@
 #include "hv/x86/debugreg.h"
 #include "hv/x86/emulate.h"
 
+/* exit_ticks' slot for the time before the first exit (never printed). */
+#define EXIT_SLOT_NONE (EXIT_REASON_MAX + 1)
+
 /* Offsets are fixed: hv/vmx/entry.asm uses them. */
 struct guest_regs {
     uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
@@ -87,8 +90,8 @@ struct vcpu {
     uint64_t ticks_guest, ticks_hv;
     /* hv's ticks per exit reason (exit to the next entry, the work before
      * that entry included), and the slot of the last exit */
-    uint64_t exit_ticks[EXIT_REASON_MAX + 1];
-    unsigned last_exit;
+    uint64_t exit_ticks[EXIT_REASON_MAX + 2];
+    unsigned last_exit; /* EXIT_SLOT_NONE before the first exit */
     struct dirty_check dirty;
     /* The emulator's state, caches included (zeroed per guest). */
     struct emu_ctx emu;

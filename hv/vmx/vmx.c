@@ -177,6 +177,7 @@ static void run_loop(struct vcpu *v)
 {
     uint64_t t_exit = rdtsc(), t_entry, t_back;
 
+    v->last_exit = EXIT_SLOT_NONE;
     while (v->stop == VCPU_RUNNING) {
         int r;
 
@@ -190,8 +191,7 @@ static void run_loop(struct vcpu *v)
         /* The guest's share is entry to exit as hv sees it: the entry and
          * exit transitions themselves count as hv's. */
         v->ticks_hv += t_entry - t_exit;
-        if (v->exits_total)
-            v->exit_ticks[v->last_exit] += t_entry - t_exit;
+        v->exit_ticks[v->last_exit] += t_entry - t_exit;
         v->ticks_guest += t_back - t_entry;
         t_exit = t_back;
 
