@@ -52,6 +52,7 @@ struct vcpu {
     const struct vmx_caps *caps;
     struct guest_machine *machine; /* the test machine, or NULL ... */
     struct pc_machine *pc;         /* ... for the pc machine */
+    struct guest_bus *bus;         /* the bus of whichever it is (set with it) */
     uint32_t proc_ctls;            /* primary controls as written */
     struct hv_ept ept;
     struct guest_entry entry;
@@ -105,7 +106,7 @@ static inline uint64_t vcpu_tsc(const struct vcpu *v, uint64_t host_tsc)
 
 static inline struct guest_bus *vcpu_bus(struct vcpu *v)
 {
-    return v->pc ? &v->pc->bus : &v->machine->bus;
+    return v->bus;
 }
 static inline AddressSpace *vcpu_as(struct vcpu *v)
 {

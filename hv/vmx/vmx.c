@@ -438,12 +438,14 @@ static bool build_machine(struct vcpu *v, const struct guest_spec *g, void *ram)
             return false;
         lapic_set_phys_bits(&pc.lapic, cpu_phys_bits());
         v->pc = &pc;
+        v->bus = &pc.bus;
         print_machine(&pc.as_mem, &pc.as_io);
         return true;
     }
     if (machine_build(&test, ram, g->mem) != MR_OK)
         return false;
     v->machine = &test;
+    v->bus = &test.bus;
     print_machine(&test.as_mem, &test.as_io);
     return true;
 }
