@@ -182,18 +182,18 @@ struct emu_ctx {
     struct emu_regs regs;
     unsigned valid;     /* EMU_V_*: filled by the backend or by ops->load */
     unsigned dirty;     /* EMU_D_*: set by emu_run */
+    unsigned db_hits;   /* DR6 B0-B3 the run's accesses matched (watch, below) */
     unsigned rep_limit; /* max REP iterations per run, 0: the default */
     struct emu_fault fault;
-    /* The guest's breakpoints, per run (backend contract, step 1), and
-     * the B0-B3 bits of those the run's data and port accesses matched
-     * (hv/x86/debugreg.h).  Instruction fetches are not matched here:
+    /* The guest's breakpoints, per run (backend contract, step 1); the
+     * B0-B3 bits of those the run's data and port accesses matched go to
+     * db_hits (hv/x86/debugreg.h).  Instruction fetches are not matched here:
      * execute breakpoints are faults the CPU checks itself. */
     struct {
         bool on, cr4_de;
         uint64_t dr7;
         uint64_t dr[4];
     } watch;
-    unsigned db_hits;
     /* Guest-physical map generation, for the walk cache below: the backend
      * changes it whenever what ops->ram_ptr returns may change (hv.efi:
      * memory_render_count() + 1).  0 turns the cache off. */
