@@ -84,6 +84,12 @@ static void default_name(struct guest_spec *g)
     copy_word(g->name, sizeof(g->name), base, dot && dot > base ? dot : p);
 }
 
+/* A path value (module=, kernel=, initrd=): 1 to GUEST_PATH_MAX - 1 bytes. */
+static bool path_ok(const char *s, const char *e)
+{
+    return s < e && e - s < GUEST_PATH_MAX;
+}
+
 static bool name_ok(const char *s, const char *e)
 {
     if (s == e)
@@ -146,7 +152,7 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
     } else if (eq - w->s == 6 && !memcmp(w->s, "module", 6)) {
         if (g->nmodules == GUEST_MODULES_MAX)
             return "module: at most 4 per guest";
-        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+        if (!path_ok(eq + 1, w->e))
             return "module: a path of 1-127 bytes";
         copy_word(g->module[g->nmodules++].path, GUEST_PATH_MAX, eq + 1, w->e);
     } else if (eq - w->s == 9 && !memcmp(w->s, "dirty-log", 9)) {
@@ -161,12 +167,12 @@ static const char *apply_key(struct guest_spec *g, const struct word *w)
     } else if (eq - w->s == 6 && !memcmp(w->s, "kernel", 6)) {
         if (g->path[0])
             return "kernel= names the payload: give it instead of a path, not both";
-        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+        if (!path_ok(eq + 1, w->e))
             return "kernel: a path of 1-127 bytes";
         copy_word(g->path, GUEST_PATH_MAX, eq + 1, w->e);
         g->kernel = true;
     } else if (eq - w->s == 6 && !memcmp(w->s, "initrd", 6)) {
-        if (eq + 1 == w->e || w->e - eq - 1 >= GUEST_PATH_MAX)
+        if (!path_ok(eq + 1, w->e))
             return "initrd: a path of 1-127 bytes";
         copy_word(g->initrd.path, GUEST_PATH_MAX, eq + 1, w->e);
     } else if (eq - w->s == 4 && !memcmp(w->s, "name", 4)) {

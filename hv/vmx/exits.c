@@ -368,6 +368,12 @@ void vmx_handle_exit(struct vcpu *v)
         vmwrite(VMCS_GUEST_PML_INDEX, v->ept.pml.index);
 }
 
+/* The name of an exits[] slot: the last one counts out-of-range reasons. */
+static const char *slot_name(unsigned r)
+{
+    return r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r);
+}
+
 /* hv's ticks by exit reason, as exits x ticks per exit: where an
  * exit-heavy guest's time in hv goes. */
 static void exit_time_summary(const struct vcpu *v)
@@ -379,7 +385,7 @@ static void exit_time_summary(const struct vcpu *v)
         if (!v->exits[r] || !v->exit_ticks[r])
             continue;
         n += (size_t)hv_snprintf(buf + n, sizeof(buf) - n, "%s%s %llux%llu", n ? ", " : "",
-                                 r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r),
+                                 slot_name(r),
                                  (unsigned long long)v->exits[r],
                                  (unsigned long long)(v->exit_ticks[r] / v->exits[r]));
     }
@@ -396,7 +402,7 @@ void vmx_exit_summary(const struct vcpu *v)
     for (r = 0; r <= EXIT_REASON_MAX && n < sizeof(buf) - 40; r++) {
         if (v->exits[r])
             n += (size_t)hv_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
-                                     r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r),
+                                     slot_name(r),
                                      (unsigned long long)v->exits[r]);
     }
     buf[n] = '\0';
